@@ -1,0 +1,37 @@
+"""Exceptions raised by the library.
+
+The library never prints or exits; it raises these, and the CLI turns them into
+one clean line on stderr and an exit status (see ``cli.py``).
+"""
+
+
+class KcnaThemesError(Exception):
+    """Base class for every error the library raises on purpose."""
+
+
+class InputError(KcnaThemesError):
+    """One input (a file, or a line of one) cannot be used.
+
+    ``reason`` is a short, stable phrase used to count skips by kind in a
+    batch summary; ``str(err)`` is the full message naming the file and line.
+    """
+
+    def __init__(self, path, reason: str, detail: str = "", line: int | None = None):
+        self.path = str(path)
+        self.reason = reason
+        self.detail = detail
+        self.line = line
+        where = self.path if line is None else f"{self.path}:{line}"
+        super().__init__(f"{where}: {reason}" + (f" ({detail})" if detail else ""))
+
+
+class LabelError(InputError):
+    """A labelled file breaks the rules for training data (unknown theme, ...)."""
+
+
+class ModelError(KcnaThemesError):
+    """A model folder is missing, corrupt, or does not fit this embedder or version."""
+
+
+class OutputError(KcnaThemesError):
+    """An output file cannot be written."""

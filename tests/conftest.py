@@ -1,0 +1,99 @@
+"""Shared fixtures: a small deterministic fake embedder, and paths to real data."""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kcna_themes import embedding
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+CORPUS = SHARED / "corpus" / "kcna-2011.jsonl"
+
+
+class FakeEmbedder:
+    """Feature hashing of words into 64 dimensions: deterministic, instant, and
+    learnable (texts about the same things share words, so share directions)."""
+
+    def __init__(self, dim: int = 64, id: str = "fake-hash-64"):
+        self.id = id
+        self.dim = dim
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def embed(self, texts):
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                h = int(hashlib.md5(word.encode()).hexdigest()[:8], 16)
+                out[i, h % self.dim] += 1.0 if (h >> 8) & 1 else -1.0
+            out[i] /= max(np.linalg.norm(out[i]), 1e-9)
+        return out
+
+
+@pytest.fixture
+def fake_embedder(monkeypatch):
+    """Make every embedder the CLI loads a FakeEmbedder behind the real disk cache."""
+    fake = FakeEmbedder()
+
+    def load(model="default", backend="onnx-int8", long_text="chunk", cache_dir=None, use_cache=True):
+        if not use_cache:
+            return fake
+        return embedding.CachedEmbedder(fake, embedding.EmbeddingCache(cache_dir or embedding.default_cache_dir()))
+
+    monkeypatch.setattr(embedding, "load_embedder", load)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    """No test reads or writes the user's real cache."""
+    monkeypatch.setenv("KCNA_THEMES_CACHE", str(tmp_path / "cache"))
+
+
+TOPICS = {
+    "leader": "Kim Jong Il provided field guidance inspected praised leader general secretary",
+    "construction": "construction power station new houses built factory project completed",
+    "agriculture": "farm rice harvest sowing crops fertilizer cooperative farmers",
+    "sport": "football match championship players team won gold medals",
+    "heritage": "historical relic tomb ancient museum tradition folk customs",
+    "diplomacy": "delegation ambassador embassy talks friendship foreign minister visit",
+}
+FILLER = "the of and in on was were people country year day said this that with for".split()
+
+
+def make_labelled(n_per_theme: int = 12, n_none: int = 20, seed: int = 0):
+    """Synthetic labelled articles whose words carry their themes (for fake-embedder tests)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    themes = list(TOPICS)
+
+    def text_for(active):
+        words = []
+        for t in active:
+            words += list(rng.choice(TOPICS[t].split(), 12))
+        words += list(rng.choice(FILLER, 20 if active else 30))
+        rng.shuffle(words)
+        return " ".join(words) + "."
+
+    k = 0
+    for t in themes:
+        for _ in range(n_per_theme):
+            k += 1
+            rows.append({"id": f"a{k}", "title": f"Article {k}", "text": text_for([t]), "themes": [t]})
+    for _ in range(n_none):
+        k += 1
+        rows.append({"id": f"a{k}", "title": f"Article {k}", "text": text_for([]), "themes": []})
+    return rows
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
