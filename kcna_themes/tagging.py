@@ -1,0 +1,119 @@
+"""Tag captures in a stream: read, embed and score in batches, write as you go.
+
+Memory stays flat whatever the input size: captures are read lazily, embedded a
+batch at a time (behind the cache) and written out before the next batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from itertools import islice
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .captures import Capture
+from .errors import InputError, KcnaThemesError
+from .model import ThemeModel
+
+RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model")
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel) -> dict:
+    """The output record: themes over their thresholds, strongest first, and every score."""
+    themes = model.themes
+    thresholds = model.metadata["thresholds"]
+    order = np.argsort(-probs, kind="stable")
+    chosen = [themes[j] for j in order if probs[j] >= thresholds[themes[j]]]
+    return {
+        "id": capture.id,
+        "title": capture.title,
+        "published": capture.published,
+        "source": capture.source,
+        "path": capture.path,
+        "themes": chosen,
+        "scores": {t: round(float(p), 4) for t, p in zip(themes, probs)},
+        "model": model.model_id,
+    }
+
+
+def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_size: int = 64
+               ) -> Iterator[list[dict]]:
+    """Yield tagged records a batch at a time."""
+    for batch in batched(captures, batch_size):
+        X = embedder.embed([c.embed_text for c in batch])
+        P = model.classifier.predict_proba(X)
+        yield [tag_record(c, p, model) for c, p in zip(batch, P)]
+
+
+# ------------------------------------------------------------------ output
+
+def csv_header(themes: Sequence[str]) -> list[str]:
+    return ["id", "title", "published", "source", "path", "model", "themes"] + [f"score_{t}" for t in themes]
+
+
+def format_record(record: dict, fmt: str, themes: Sequence[str]) -> str:
+    """One record as a line of JSON Lines or CSV (with its newline)."""
+    if fmt == "jsonl":
+        return json.dumps(record, ensure_ascii=False) + "\n"
+    row = {k: record.get(k) for k in ("id", "title", "published", "source", "path", "model")}
+    row["themes"] = ";".join(record["themes"])
+    row.update({f"score_{t}": record["scores"][t] for t in themes})
+    buf = io.StringIO()
+    csv.DictWriter(buf, fieldnames=csv_header(themes), lineterminator="\n").writerow(row)
+    return buf.getvalue()
+
+
+def header_line(fmt: str, themes: Sequence[str]) -> str:
+    if fmt != "csv":
+        return ""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(csv_header(themes))
+    return buf.getvalue()
+
+
+def read_done(path: Path, fmt: str, model: ThemeModel) -> tuple[list[str], set[str]]:
+    """For --resume: the complete lines already in ``path`` and the ids they hold.
+
+    A torn last line (no newline) is dropped; a line from another model is an error,
+    since the resumed file would mix models.
+    """
+    if not path.exists():
+        return [], set()
+    raw = path.read_text(encoding="utf-8")
+    lines = raw.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines = lines[:-1]
+    kept: list[str] = []
+    ids: set[str] = set()
+    if fmt == "csv":
+        if not lines:
+            return [], set()
+        if lines[0].rstrip("\n").split(",") != csv_header(model.themes):
+            raise KcnaThemesError(f"{path}: cannot resume, its CSV columns are not this model's")
+        for n, row in enumerate(csv.DictReader(io.StringIO("".join(lines))), 2):
+            if row.get("model") != model.model_id:
+                raise KcnaThemesError(f"{path}:{n}: cannot resume, written by another model ({row.get('model')})")
+            ids.add(row["id"])
+        return lines[1:], ids
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise InputError(path, "cannot resume: malformed line in the existing output", line=n) from None
+        if record.get("model") != model.model_id:
+            raise KcnaThemesError(f"{path}:{n}: cannot resume, written by another model ({record.get('model')})")
+        ids.add(record["id"])
+        kept.append(line)
+    return kept, ids

@@ -1,0 +1,144 @@
+"""The command line, end to end, on the fake embedder (CliRunner)."""
+
+import csv
+import io
+import json
+import os
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from kcna_themes import embedding, tagging
+from kcna_themes.cli import cli
+
+from .conftest import CORPUS, SEEDS, FakeEmbedder, make_labelled, write_jsonl
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One model trained through the CLI on synthetic labels, shared by this module's tests."""
+    folder = tmp_path_factory.mktemp("trained")
+    labels = write_jsonl(folder / "labels.jsonl", make_labelled())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
+        mp.setattr(embedding, "load_embedder", lambda *a, **k: FakeEmbedder())
+        result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(folder / "model"), "--folds", "3"])
+    assert result.exit_code == 0, result.output + result.stderr
+    return folder / "model", result
+
+
+@pytest.fixture
+def model_dir(trained, fake_embedder):
+    return trained[0]
+
+
+def records(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_train_prints_cross_validated_scores_and_writes_the_folder(trained):
+    model_dir, result = trained
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    assert meta["themes"] == ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
+    assert meta["embedder"]["id"] == "fake-hash-64" and meta["training"]["size"] == 92
+    assert meta["evaluation"]["per_theme"]["sport"]["support"] == 12
+    assert "3-fold cross-validation on 92 articles" in result.output
+    assert "macro-F1" in result.output and "sport" in result.output
+    assert "92 labelled articles processed, 0 skipped" in result.stderr
+
+
+def test_tag_seeds_gives_one_record_per_capture(model_dir, runner):
+    result = runner.invoke(cli, ["tag", str(SEEDS), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    out = records(result.stdout)
+    assert len(out) == 5
+    rec = out[0]
+    assert set(rec) == {"id", "title", "published", "source", "path", "themes", "scores", "model"}
+    assert rec["title"] == "Mass Movement Promotes Socialist Construction" and rec["published"] == "2023-01-21"
+    assert set(rec["scores"]) == set(json.loads((model_dir / "metadata.json").read_text())["themes"])
+    assert all(0 <= p <= 1 for r in out for p in r["scores"].values())
+    thresholds = json.loads((model_dir / "metadata.json").read_text())["thresholds"]
+    for r in out:
+        assert r["themes"] == sorted((t for t, p in r["scores"].items() if p >= thresholds[t]),
+                                     key=lambda t: -r["scores"][t])
+    assert "5 captures processed, 0 skipped" in result.stderr
+
+
+def test_tagging_follows_the_labels_it_learned(model_dir, runner, tmp_path):
+    src = tmp_path / "new.jsonl"
+    write_jsonl(src, [{"id": "s1", "title": "Match", "text": "football match championship players team won gold "
+                                                              "medals football match team players"},
+                      {"id": "f1", "title": "Farm", "text": "farm rice harvest sowing crops fertilizer farmers "
+                                                           "rice harvest farm"}])
+    out = records(runner.invoke(cli, ["tag", str(src), "--model", str(model_dir)]).stdout)
+    assert out[0]["themes"][0] == "sport" and out[1]["themes"][0] == "agriculture"
+
+
+def test_tag_csv_output_and_second_run_is_served_from_the_cache(model_dir, runner, tmp_path, fake_embedder):
+    out = tmp_path / "tagged.csv"
+    first = runner.invoke(cli, ["tag", str(SEEDS), "--model", str(model_dir), "-o", str(out)])
+    assert first.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == 5 and "score_sport" in rows[0] and rows[0]["id"]
+    before = fake_embedder.texts_embedded
+    second = runner.invoke(cli, ["tag", str(SEEDS), "--model", str(model_dir), "-o", str(out)])
+    assert second.exit_code == 0 and fake_embedder.texts_embedded == before
+    assert "embeddings: 5 from cache, 0 computed" in second.stderr
+
+
+def test_resume_finishes_an_interrupted_batch_equal_to_an_uninterrupted_run(model_dir, runner, tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:40]), encoding="utf-8")
+    full = tmp_path / "full.jsonl"
+    runner.invoke(cli, ["tag", str(src), "--model", str(model_dir), "-o", str(full)])
+    partial = tmp_path / "partial.jsonl"
+    lines = full.read_text().splitlines(keepends=True)
+    partial.write_text("".join(lines[:17]) + lines[17][:25])  # 17 complete records and a torn one
+    result = runner.invoke(cli, ["tag", str(src), "--model", str(model_dir), "-o", str(partial), "--resume"])
+    assert result.exit_code == 0, result.stderr
+    assert partial.read_text() == full.read_text()
+    assert "17 records were already in" in result.stderr
+
+
+def test_ctrl_c_keeps_complete_records_and_says_how_to_resume(model_dir, runner, tmp_path, monkeypatch):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:30]), encoding="utf-8")
+    real = tagging.tag_stream
+
+    def interrupted(*args, **kwargs):
+        for n, batch in enumerate(real(*args, **kwargs)):
+            if n == 2:
+                raise KeyboardInterrupt
+            yield batch
+
+    monkeypatch.setattr(tagging, "tag_stream", interrupted)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(cli, ["tag", str(src), "--model", str(model_dir), "-o", str(out), "--batch-size", "8"])
+    assert result.exit_code == 130
+    assert "--resume" in result.stderr and "16 records kept" in result.stderr
+    assert len(records(out.read_text())) == 16
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".part")]
+    monkeypatch.setattr(tagging, "tag_stream", real)
+    done = runner.invoke(cli, ["tag", str(src), "--model", str(model_dir), "-o", str(out), "--resume"])
+    assert done.exit_code == 0 and len(records(out.read_text())) == 30
+
+
+def test_evaluate_prints_per_theme_scores(model_dir, runner, tmp_path):
+    held_out = write_jsonl(tmp_path / "held.jsonl", make_labelled(n_per_theme=5, n_none=5, seed=9))
+    result = runner.invoke(cli, ["evaluate", str(held_out), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert "on 35 labelled articles" in result.output and "support" in result.output
+    macro = float(result.output.split("macro-F1")[1].split()[0])
+    assert macro > 0.8
+
+
+def test_every_command_explains_itself(runner):
+    for command in ("tag", "train", "evaluate", "report"):
+        result = runner.invoke(cli, [command, "--help"])
+        assert result.exit_code == 0 and len(result.output) > 300

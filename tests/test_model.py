@@ -1,0 +1,113 @@
+"""The classifier: probabilities, thresholds, columns by name, and the model folder."""
+
+import json
+
+import numpy as np
+import pytest
+
+from kcna_themes.errors import ModelError
+from kcna_themes.model import (
+    FORMAT_VERSION, ThemeClassifier, best_f1_threshold, cross_validate, load_model, read_metadata, save_model,
+    theme_scores,
+)
+
+from .conftest import FakeEmbedder, make_labelled
+
+THEMES = ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rows = make_labelled(n_per_theme=15, n_none=30)
+    X = FakeEmbedder().embed([r["text"] for r in rows])
+    Y = np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
+    return X, Y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, Y = data
+    return ThemeClassifier().fit(X, Y, THEMES)
+
+
+def test_scores_are_probabilities_with_one_column_per_theme(fitted, data):
+    X, _ = data
+    P = fitted.predict_proba(X)
+    assert P.shape == (len(X), len(THEMES))
+    assert (P >= 0).all() and (P <= 1).all()
+
+
+def test_classifier_learns_the_themes_it_was_given(fitted, data):
+    X, Y = data
+    predicted = fitted.predict(X)
+    scores = theme_scores(Y, predicted, THEMES)
+    assert scores["macro_f1"] > 0.9
+
+
+def test_columns_follow_each_estimator_classes_not_position(fitted, data):
+    X, Y = data
+    est = fitted.estimators_[0]
+    est.classes_ = est.classes_[::-1]  # a sub-model that lists the positive class first
+    try:
+        flipped = fitted.predict_proba(X)[:, 0]
+    finally:
+        est.classes_ = est.classes_[::-1]
+    normal = fitted.predict_proba(X)[:, 0]
+    assert np.allclose(flipped, 1 - normal)
+
+
+def test_best_f1_threshold_separates_a_clean_split():
+    y = np.array([0, 0, 0, 1, 1])
+    s = np.array([0.1, 0.2, 0.3, 0.7, 0.9])
+    assert best_f1_threshold(y, s) == pytest.approx(0.5)
+
+
+def test_thresholds_are_chosen_per_theme_within_bounds(fitted):
+    assert len(fitted.thresholds_) == len(THEMES)
+    assert all(0.01 <= t <= 0.99 for t in fitted.thresholds_)
+
+
+def test_cross_validation_reports_rates_for_bias_correction(data):
+    X, Y = data
+    cv = cross_validate(X, Y, THEMES, folds=3)
+    s = cv.scores["per_theme"]["sport"]
+    assert s["tp"] + s["fn"] == Y[:, 3].sum() and s["tp"] + s["fp"] + s["fn"] + s["tn"] == len(Y)
+    assert s["tpr"] == pytest.approx(s["tp"] / (s["tp"] + s["fn"]), abs=1e-4)
+    assert 0 <= cv.scores["calibration_error"] <= 1
+    assert cv.probs.shape == Y.shape
+
+
+def _save(tmp_path, fitted):
+    embedder = {"id": "fake-hash-64", "dim": 64}
+    return save_model(tmp_path / "m", fitted, embedder, {"size": 1}, {"per_theme": {}})
+
+
+def test_saved_folder_round_trips(tmp_path, fitted, data):
+    X, _ = data
+    saved = _save(tmp_path, fitted)
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert meta["format_version"] == FORMAT_VERSION and meta["themes"] == THEMES
+    assert set(meta) >= {"package_version", "sklearn_version", "embedder", "thresholds", "training", "evaluation"}
+    loaded = load_model(tmp_path / "m", embedder_id="fake-hash-64")
+    assert loaded.model_id == saved.model_id
+    assert np.allclose(loaded.classifier.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, fitted):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "nowhere")
+    _save(tmp_path, fitted)
+    folder = tmp_path / "m"
+    with pytest.raises(ModelError, match="trained on embedder 'fake-hash-64'"):
+        load_model(folder, embedder_id="sentence-transformers/all-MiniLM-L6-v2|onnx-int8|chunk")
+    meta = json.loads((folder / "metadata.json").read_text())
+    (folder / "metadata.json").write_text(json.dumps({**meta, "format_version": FORMAT_VERSION + 1}))
+    with pytest.raises(ModelError, match="newer than this kcna-themes"):
+        read_metadata(folder)
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    (folder / "classifier.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(ModelError, match="checksum does not match"):
+        load_model(folder)
+    (folder / "metadata.json").write_text("{ half a file")
+    with pytest.raises(ModelError, match="corrupt"):
+        load_model(folder)
