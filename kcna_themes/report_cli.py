@@ -1,0 +1,140 @@
+"""The ``kcna-themes report`` command (registered with ``cli.add_command(report)``).
+
+All the work is in ``report.py``; this module only parses options, orders the
+steps so that cheap checks fail before expensive work, and turns errors into
+one ``Error: ...`` line and an exit status:
+
+0 every input used; 1 some input skipped (or, with --strict, the first bad
+input); 2 usage error, unusable model, mixed models, or no articles at all.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .atomic import atomic_write, check_writable
+from .batch import BatchLog
+from .errors import InputError, KcnaThemesError, ModelError
+from . import report as rp
+
+_FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
+
+
+def _default_format(output: str | None) -> str:
+    """csv/json for an --output named *.csv/*.json, otherwise markdown."""
+    if output and output != "-":
+        for suffix, fmt in _FORMAT_BY_SUFFIX.items():
+            if output.lower().endswith(suffix):
+                return fmt
+    return "markdown"
+
+
+def _default_model_dir():
+    try:
+        from .model import default_model_dir
+    except ImportError as exc:  # the model module is optional for plain counting
+        raise ModelError(f"no default model available ({exc}); pass --model DIR") from None
+    return default_model_dir()
+
+
+@click.command("report")
+@click.argument("tagged", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--by", "by", type=click.Choice(rp.PERIODS), default="month", show_default=True,
+              help="Period of each row: day, ISO week, month, quarter, year, or all.")
+@click.option("--by-source", is_flag=True, help="One row per period and outlet.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "markdown"]), default=None,
+              help="Output format. Default: from --output's extension (.csv, .json), else markdown.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write the table here (atomically) instead of stdout.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Also draw theme shares over the periods as a PNG chart.")
+@click.option("--threshold", "thresholds", multiple=True, metavar="VALUE|THEME=VALUE",
+              help="Recount from stored scores with this cut-off (all themes, or one theme; repeatable).")
+@click.option("--adjust", is_flag=True,
+              help="Add ACC-adjusted shares with 90% intervals, using the model's cross-validated TPR/FPR.")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=False), default=None,
+              help="Model folder whose metadata.json to use (default: the shipped model).")
+@click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --adjust bootstrap.")
+@click.pass_context
+def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjust, model_dir, strict, seed):
+    """Count articles per theme and period from `kcna-themes tag` output.
+
+    TAGGED are JSON Lines files (or CSV when named *.csv; - reads JSON Lines
+    from stdin). Rows: period [source] n, then per theme its count and share,
+    then none (articles with no theme). Periods without articles appear as
+    zero rows; articles without a date go to an `undated` row at the end.
+
+    Exit status: 0 all inputs used, 1 some skipped (listed on stderr),
+    2 usage error, unusable model, mixed models or no articles.
+    """
+    echo_err = lambda message: click.echo(message, err=True)  # noqa: E731
+    log = BatchLog(strict=strict, echo=echo_err)
+    try:
+        try:
+            overall, per_theme = rp.parse_thresholds(thresholds)
+        except rp.ReportOptionError as err:
+            raise click.BadParameter(str(err).removeprefix("--threshold "), param_hint="--threshold") from None
+        if plot_path and not plot_path.lower().endswith(".png"):
+            raise click.BadParameter("the chart is written as PNG; name the file *.png", param_hint="--plot")
+        if output and plot_path and output == plot_path:
+            raise click.UsageError("--output and --plot name the same file")
+        fmt = fmt or _default_format(output)
+        for path in (output, plot_path):
+            if path and path != "-":
+                check_writable(path)
+
+        metadata = None
+        if adjust or model_dir:
+            model_dir = model_dir or _default_model_dir()
+            metadata = rp.read_model_metadata(model_dir)
+
+        articles = rp.read_tagged(tagged, log)
+        if metadata is not None:
+            rp.check_model_matches(metadata, articles, model_dir)
+        themes = rp.theme_order(articles, metadata)
+        try:
+            cutoffs = rp.resolve_cutoffs(themes, overall, per_theme)
+        except rp.ReportOptionError as err:
+            raise click.UsageError(str(err)) from None
+
+        rates = None
+        if adjust:
+            model_cutoffs = rp.model_thresholds(metadata)
+            changed = rp.changed_cutoffs(cutoffs, model_cutoffs)
+            if changed:
+                raise click.UsageError(
+                    f"--adjust cannot be combined with a changed --threshold for {', '.join(changed)}: "
+                    "the model's TPR/FPR were measured at its own thresholds and do not hold at others")
+            rates = rp.theme_rates(metadata, themes)
+            for theme, wrong in rp.threshold_mismatches(articles, themes, model_cutoffs).items():
+                log.note(f"warning: {wrong} stored '{theme}' tags disagree with the model's threshold "
+                         f"{model_cutoffs[theme]:g}; the input may have been tagged with other thresholds, "
+                         "which the adjustment does not account for")
+            for theme, gap in rp.unadjustable_themes(rates).items():
+                log.note(f"note: {theme} not adjusted: TPR - FPR = {gap:.3f} is below {rp.MIN_GAP} "
+                         f"(the classifier barely separates it); {theme}_adjusted is left empty")
+
+        rows = rp.build_report(articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
+                               rates=rates, seed=seed)
+        figure = rp.share_figure(rows, themes, by=by) if plot_path else None
+
+        text = rp.render(rows, fmt)
+        if output and output != "-":
+            with atomic_write(output) as fh:
+                fh.write(text)
+        else:
+            click.echo(text, nl=False)
+        if figure is not None:
+            with atomic_write(plot_path, mode="wb") as fh:
+                figure.savefig(fh, format="png", dpi=120)
+    except InputError as err:  # only raised in --strict mode
+        echo_err(f"Error: {err}")
+        echo_err(log.summary("articles"))
+        ctx.exit(1)
+    except KcnaThemesError as err:
+        echo_err(f"Error: {err}")
+        ctx.exit(2)
+
+    echo_err(log.summary("articles"))
+    ctx.exit(1 if log.n_skipped else 0)
