@@ -255,7 +255,8 @@ def capture_from_record(record: dict, path, line: int | None) -> Capture:
 
 def iter_jsonl(text: str, path) -> Iterator[tuple[int, dict | InputError]]:
     """(line number, object) for each non-blank line; a bad line yields its error."""
-    for n, line in enumerate(text.splitlines(), 1):
+    # split("\n"), not splitlines(): a JSON string may hold a raw U+2028
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:

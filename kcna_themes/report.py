@@ -32,6 +32,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .batch import BatchLog
+from .captures import iter_csv, iter_jsonl
 from .errors import InputError, KcnaThemesError, ModelError
 
 __all__ = [
@@ -170,18 +171,12 @@ def _article(path: str, line: int, *, id, published, source, themes, scores, mod
 
 def _parse_jsonl(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
     out = []
-    # split("\n"), not splitlines(): JSON strings may hold a raw U+2028.
-    for n, raw in enumerate(text.split("\n"), 1):
-        raw = raw.strip()
-        if not raw:
-            continue
+    for n, record in iter_jsonl(text, path):
         try:
-            try:
-                record = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise InputError(path, "malformed JSON", exc.msg, line=n) from None
+            if isinstance(record, InputError):
+                raise record
             if not isinstance(record, dict):
-                raise InputError(path, "malformed JSON", "not a JSON object", line=n)
+                raise InputError(path, "malformed JSON line", "not a JSON object", line=n)
             missing = [k for k in ("themes", "scores") if k not in record]
             if missing:
                 raise InputError(path, "missing field", "no " + " and no ".join(map(repr, missing)), line=n)
@@ -200,21 +195,17 @@ def _parse_jsonl(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
 
 
 def _parse_csv(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
     score_cols = [c for c in header if c.startswith("score_") and len(c) > len("score_")]
-    missing = [c for c in ("published", "themes") if c not in header]
-    if not score_cols:
-        missing.append("score_<theme>")
+    missing = [c for c in ("published", "themes") if c not in header] + ([] if score_cols else ["score_<theme>"])
     if missing:
         log.skip(InputError(path, "missing column", "no " + ", ".join(missing) + " column"))
         return []
     out = []
-    for row in reader:
-        n = reader.line_num
+    for n, row in iter_csv(text, path, required=("published", "themes")):
         try:
-            if None in row:
-                raise InputError(path, "malformed CSV row", "more cells than columns", line=n)
+            if isinstance(row, InputError):
+                raise row
             scores = {c[len("score_"):]: _score(row[c], path, n, c[len("score_"):]) for c in score_cols}
             themes = [t.strip() for t in (row["themes"] or "").split(";") if t.strip()]
             out.append(_article(path, n, id=row.get("id"), published=row.get("published"),
@@ -325,30 +316,14 @@ def theme_order(articles: Sequence[TaggedArticle], metadata: Mapping | None = No
 
 
 def read_model_metadata(model_dir) -> dict:
-    """Load ``metadata.json`` of a model folder with plain json (never unpickle).
+    """The model folder's checked ``metadata.json`` (never unpickles anything).
 
     Only the metadata is needed for a report: the model's id (to check the input
     was tagged by it), its thresholds and its cross-validated confusion counts.
     """
-    path = Path(model_dir) / "metadata.json"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelError(f"{model_dir}: no metadata.json (is this a model folder?)") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    if not isinstance(meta, dict):
-        raise ModelError(f"{path}: not a JSON object")
-    if meta.get("format_version") != 1:
-        raise ModelError(f"{path}: unsupported format_version {meta.get('format_version')!r} "
-                         "(this version reads 1)")
-    if not isinstance(meta.get("themes"), list) or not meta["themes"]:
-        raise ModelError(f"{path}: no 'themes' list")
-    return meta
+    from .model import read_metadata
+
+    return read_metadata(model_dir)
 
 
 def check_model_matches(metadata: Mapping, articles: Sequence[TaggedArticle], model_dir="") -> None:

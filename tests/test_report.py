@@ -69,6 +69,7 @@ def write_model(folder, *, counts=True, tp=80, fp=45, fn=20, tn=855, model_id=MO
             entry.update(tp=tp, fp=fp, fn=fn, tn=tn)
         per_theme[t] = entry
     meta = {"format_version": 1, "model_id": model_id, "themes": THEMES,
+            "embedder": {"id": "fake-hash-64", "dim": 64}, "classifier": {"file": "classifier.joblib"},
             "thresholds": {t: 0.5 for t in THEMES}, "evaluation": {"per_theme": per_theme}}
     (folder / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
     return folder
@@ -352,7 +353,7 @@ def test_bad_lines_are_skipped_and_reported(tmp_path):
     assert f"skipped {path}:3: missing field (no 'scores')" in result.stderr
     assert f"skipped {path}:4: unknown theme" in result.stderr
     assert f"skipped {path}:5: unknown theme (scores for weather" in result.stderr
-    assert "2 articles processed, 4 skipped (1 malformed JSON, 1 missing field, 2 unknown theme)" in result.stderr
+    assert "2 articles processed, 4 skipped (1 malformed JSON line, 1 missing field, 2 unknown theme)" in result.stderr
 
 
 def test_strict_stops_at_first_bad_line(tmp_path):
