@@ -66,7 +66,8 @@ def _embedder_for(spec: dict, override: str | None, cache_dir, use_cache: bool =
     """The embedder a model was trained with (or ``--embedder``), behind the cache."""
     return embedding.load_embedder(override or spec.get("model") or "default",
                                    backend=spec.get("backend") or "onnx-int8",
-                                   long_text=spec.get("long_text") or "chunk",
+                                   long_text=spec.get("long_text") or "truncate",
+                                   max_tokens=spec.get("max_tokens"),
                                    cache_dir=cache_dir, use_cache=use_cache)
 
 
@@ -196,14 +197,20 @@ def _print_scores(scores: dict, title: str) -> None:
               help="Sentence-transformers model: 'default' (bundled all-MiniLM-L6-v2), a folder, or a cached name.")
 @click.option("--backend", type=click.Choice(["onnx-int8", "torch"]), default="onnx-int8", show_default=True,
               help="Encoder runtime. Tagging must use the same one; the model records it.")
-@click.option("--long-text", type=click.Choice(["chunk", "truncate"]), default="chunk", show_default=True,
-              help="Texts over the model's window: average embeddings of ~160-word pieces, or cut.")
+@click.option("--long-text", type=click.Choice(["truncate", "chunk"]), default="truncate", show_default=True,
+              help="Texts over the encoder's window: cut them (the lexical features still read the whole "
+                   "text), or average embeddings of ~160-word pieces.")
+@click.option("--max-tokens", type=int, default=None,
+              help="Encoder window in tokens. Default: the model's own (256 for the bundled model).")
+@click.option("--lexical-dims", default=256, show_default=True,
+              help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
 @click.option("--C", "C", default=4.0, show_default=True, help="Inverse regularisation strength.")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds for the reported scores.")
 @cache_option
 @strict_option
 @quiet_option
-def train(labels, model_dir, embedder, backend, long_text, C, folds, cache_dir, strict, quiet):
+def train(labels, model_dir, embedder, backend, long_text, max_tokens, lexical_dims, C, folds, cache_dir, strict,
+          quiet):
     """Train a model folder from labelled articles.
 
     LABELS are .jsonl/.csv files with title, text and themes (a list, or
@@ -216,9 +223,10 @@ def train(labels, model_dir, embedder, backend, long_text, C, folds, cache_dir, 
     log = BatchLog(strict=strict, echo=_err)
     folder = Path(model_dir) if model_dir else default_model_dir()
     with _errors_to_exit():
-        emb = embedding.load_embedder(embedder, backend=backend, long_text=long_text, cache_dir=cache_dir)
+        emb = embedding.load_embedder(embedder, backend=backend, long_text=long_text, max_tokens=max_tokens,
+                                      cache_dir=cache_dir)
         bar = _progress(None, quiet, "article")
-        model, scores = train_model(labels, folder, emb, log, C=C, folds=folds,
+        model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
                                     progress=bar.update if bar else None)
         if bar:
             bar.close()

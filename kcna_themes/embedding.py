@@ -99,27 +99,30 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, on PyTorch or on ONNX Runtime (int8).
+    """A sentence-transformers model, on ONNX Runtime (int8, the default) or on PyTorch.
 
     ``model`` is "default" (the bundled all-MiniLM-L6-v2), a local folder, or a
     model name already in the local Hugging Face cache (nothing is downloaded:
-    HF_HUB_OFFLINE is set). ``long_text`` is "chunk" (embed ~160-word pieces and
-    average them) or "truncate" (the model reads the first 256 tokens).
+    HF_HUB_OFFLINE is set). ``long_text`` is "truncate" (the encoder reads the
+    first ``max_tokens`` tokens, by default the model's window) or "chunk" (embed
+    pieces of the text and average them). The ``id`` names all of these, because
+    each changes the vectors.
     """
 
-    def __init__(self, model: str = DEFAULT_EMBEDDER, backend: str = "onnx-int8",
-                 long_text: str = "chunk", batch_size: int = 32, cache_dir: Path | None = None):
+    def __init__(self, model: str = DEFAULT_EMBEDDER, backend: str = "onnx-int8", long_text: str = "truncate",
+                 max_tokens: int | None = None, batch_size: int = 32, cache_dir: Path | None = None):
         if backend not in ("torch", "onnx-int8"):
-            raise ModelError(f"unknown encoder backend {backend!r} (choose torch or onnx-int8)")
+            raise ModelError(f"unknown encoder backend {backend!r} (choose onnx-int8 or torch)")
         if long_text not in ("chunk", "truncate"):
-            raise ModelError(f"unknown long-text handling {long_text!r} (choose chunk or truncate)")
+            raise ModelError(f"unknown long-text handling {long_text!r} (choose truncate or chunk)")
         self.model = model
         self.backend = backend
         self.long_text = long_text
+        self.max_tokens = max_tokens
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.name = BUNDLED_MODEL if model == DEFAULT_EMBEDDER else model
-        self.id = f"{self.name}|{backend}|{long_text}"
+        self.id = f"{self.name}|{backend}|{long_text}" + (f"-{max_tokens}" if max_tokens else "")
         self._encoder = None
 
     @property
@@ -134,9 +137,10 @@ class SentenceTransformerEmbedder:
             from . import encoders
 
             if self.backend == "torch":
-                self._encoder = encoders.TorchEncoder(path)
+                self._encoder = encoders.TorchEncoder(path, self.max_tokens)
             else:
-                self._encoder = encoders.OnnxInt8Encoder(path, self.name, self.cache_dir / "encoders")
+                self._encoder = encoders.OnnxInt8Encoder(path, self.name, self.cache_dir / "encoders",
+                                                         self.max_tokens)
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -144,7 +148,8 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, encoder.dim), dtype=np.float32)
         if self.long_text == "chunk":
-            return pool_chunks(lambda pieces: encoder.encode(pieces, self.batch_size), texts)
+            words = int(CHUNK_WORDS * (self.max_tokens or 256) / 256)
+            return pool_chunks(lambda pieces: encoder.encode(pieces, self.batch_size), texts, words)
         return _normalise(np.asarray(encoder.encode(list(texts), self.batch_size), dtype=np.float32))
 
 
@@ -217,11 +222,12 @@ class CachedEmbedder:
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
-def load_embedder(model: str = DEFAULT_EMBEDDER, backend: str = "onnx-int8", long_text: str = "chunk",
-                  cache_dir: Path | None = None, use_cache: bool = True) -> Embedder:
+def load_embedder(model: str = DEFAULT_EMBEDDER, backend: str = "onnx-int8", long_text: str = "truncate",
+                  max_tokens: int | None = None, cache_dir: Path | None = None, use_cache: bool = True) -> Embedder:
     """The embedder the CLI uses: the named model, behind the disk cache unless disabled."""
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    embedder = SentenceTransformerEmbedder(model, backend=backend, long_text=long_text, cache_dir=cache_dir)
+    embedder = SentenceTransformerEmbedder(model, backend=backend, long_text=long_text, max_tokens=max_tokens,
+                                           cache_dir=cache_dir)
     if not use_cache:
         return embedder
     return CachedEmbedder(embedder, EmbeddingCache(cache_dir))

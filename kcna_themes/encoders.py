@@ -1,29 +1,210 @@
 """The neural encoders behind ``SentenceTransformerEmbedder``.
 
-Each has ``dim`` and ``encode(texts, batch_size) -> ndarray``. Heavy imports
-(torch, onnxruntime) happen here, inside the constructors, only when needed.
+Each has ``dim`` and ``encode(texts, batch_size) -> ndarray`` (L2-normalised
+rows). Heavy imports happen inside the constructors, only when needed.
+
+``OnnxInt8Encoder`` is the default: the sentence-transformer exported once to
+ONNX and quantized to int8 weights (dynamic quantization), then run by ONNX
+Runtime with the model's own fast tokenizer. It needs neither PyTorch nor
+transformers at run time, which is why a single capture tags in about a second;
+PyTorch is used once, offline, to export. ``TorchEncoder`` is the reference
+path (plain sentence-transformers).
 """
 
 from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelError
 
+ONNX_BUILD_VERSION = 1  # bump when the export or quantization recipe changes
+
 
 class TorchEncoder:
     """sentence-transformers on PyTorch: the reference path."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, max_tokens: int | None = None):
         try:
             from sentence_transformers import SentenceTransformer
 
             self.model = SentenceTransformer(str(path), device="cpu")
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load sentence-transformer {path!r} offline: {exc}") from exc
+        if max_tokens:
+            self.model.max_seq_length = max_tokens
         self.dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") \
             else self.model.get_sentence_embedding_dimension()
 
     def encode(self, texts, batch_size: int = 32) -> np.ndarray:
         return self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=False,
                                  convert_to_numpy=True, normalize_embeddings=True)
+
+
+def _pooling_mode(model_dir: Path) -> str:
+    """'mean' or 'cls', from the sentence-transformers pooling config (mean if absent)."""
+    config = model_dir / "1_Pooling" / "config.json"
+    if not config.exists():
+        return "mean"
+    cfg = json.loads(config.read_text())
+    if cfg.get("pooling_mode_mean_tokens"):
+        return "mean"
+    if cfg.get("pooling_mode_cls_token"):
+        return "cls"
+    raise ModelError(f"{model_dir}: pooling {cfg} is not supported by the onnx-int8 backend; use --backend torch")
+
+
+def _max_seq_length(model_dir: Path) -> int:
+    config = model_dir / "sentence_bert_config.json"
+    if config.exists():
+        return int(json.loads(config.read_text()).get("max_seq_length", 256))
+    return 256
+
+
+def _export_and_quantize(model_dir: Path, work: Path) -> str:
+    """PyTorch traces the Hugging Face model to ONNX; ONNX Runtime quantizes its weights to int8."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    hf_logging.disable_progress_bar()
+    hf = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    dummy = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long),
+             torch.zeros(2, 16, dtype=torch.long))
+    axes = {0: "batch", 1: "tokens"}
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with torch.no_grad():
+        torch.onnx.export(LastHiddenState(hf), dummy, str(work / "model_fp32.onnx"), input_names=names,
+                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                          dynamic_axes={n: axes for n in names + ["last_hidden_state"]})
+    quantize_dynamic(str(work / "model_fp32.onnx"), str(work / "model_int8.onnx"), weight_type=QuantType.QInt8,
+                     per_channel=True, reduce_range=False,
+                     extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+    (work / "model_fp32.onnx").unlink()
+    return torch.__version__
+
+
+def build_onnx_int8(model_dir: Path, target: Path) -> None:
+    """Export a sentence-transformer's transformer to ONNX and quantize it to int8.
+
+    Offline and once. The result goes to a temporary folder and is renamed into
+    place, so a half-built encoder is never used. The exporters' warnings and
+    advice are meant for their own developers and are kept off the user's screen.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    root = logging.getLogger()
+    level = root.level
+    try:
+        root.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch_version = _export_and_quantize(model_dir, work)
+        for name in ("tokenizer.json", "sentence_bert_config.json"):
+            if (model_dir / name).exists():
+                shutil.copy(model_dir / name, work / name)
+        (work / "build.json").write_text(json.dumps({
+            "source": str(model_dir), "build_version": ONNX_BUILD_VERSION, "pooling": _pooling_mode(model_dir),
+            "max_seq_length": _max_seq_length(model_dir), "torch": torch_version}, indent=1))
+        if target.exists():  # another process finished first
+            shutil.rmtree(work)
+        else:
+            os.replace(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        root.setLevel(level)
+
+
+@contextlib.contextmanager
+def _build_lock(folder: Path):
+    """One builder at a time (several worker processes may start together)."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def onnx_folder(encoders_dir: Path, name: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
+    return Path(encoders_dir) / f"{slug}-onnx-int8-v{ONNX_BUILD_VERSION}"
+
+
+class OnnxInt8Encoder:
+    """An int8 ONNX export of a sentence-transformer, built on first use and cached."""
+
+    def __init__(self, path: str, name: str, encoders_dir: Path, max_tokens: int | None = None, threads: int = 0):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = onnx_folder(encoders_dir, name)
+        if not (folder / "model_int8.onnx").exists():
+            with _build_lock(Path(encoders_dir)):
+                if not (folder / "model_int8.onnx").exists():
+                    try:
+                        build_onnx_int8(Path(path), folder)
+                    except (OSError, ValueError, RuntimeError) as exc:
+                        raise ModelError(f"cannot build the ONNX encoder from {path}: {exc}") from exc
+        build = json.loads((folder / "build.json").read_text())
+        self.pooling = build["pooling"]
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        # tokenizer.json may carry its own fixed truncation/padding: use the model's window, pad per batch
+        self.tokenizer.enable_truncation(max_length=max_tokens or build["max_seq_length"])
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(folder / "model_int8.onnx"), options,
+                                            providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
+
+    def _batch(self, texts) -> np.ndarray:
+        encoded = self.tokenizer.encode_batch(list(texts))
+        ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feed)[0]
+        if self.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+    def encode(self, texts, batch_size: int = 32) -> np.ndarray:
+        """Embed in batches of similar length (longest first), so padding wastes little."""
+        texts = list(texts)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), batch_size):
+            idx = order[start:start + batch_size]
+            out[idx] = self._batch([texts[i] for i in idx])
+        return out

@@ -81,11 +81,9 @@ def read_label_file(path: Path, known_themes: Sequence[str] | None, log: BatchLo
         except InputError as err:
             problems.append(err if isinstance(err, LabelError) else LabelError(err.path, err.reason, err.detail, n))
     if problems:
-        for err in problems[:-1]:
+        for err in problems:
             log.skip(err)
-        last = problems[-1]
-        raise LabelError(last.path, last.reason, f"{last.detail}; file refused, {len(problems)} bad line(s)"
-                         if last.detail else f"file refused, {len(problems)} bad line(s)", line=last.line)
+        raise LabelError(path, "labelled file refused", f"{len(problems)} bad line(s), named above")
     return articles
 
 

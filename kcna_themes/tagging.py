@@ -50,8 +50,8 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_s
                ) -> Iterator[list[dict]]:
     """Yield tagged records a batch at a time."""
     for batch in batched(captures, batch_size):
-        X = embedder.embed([c.embed_text for c in batch])
-        P = model.classifier.predict_proba(X)
+        texts = [c.embed_text for c in batch]
+        P = model.classifier.predict_proba(embedder.embed(texts), texts)
         yield [tag_record(c, p, model) for c, p in zip(batch, P)]
 
 

@@ -29,11 +29,13 @@ def embedder_spec(embedder) -> dict:
     """What the metadata records about the embedder, so tagging can rebuild and check it."""
     inner = getattr(embedder, "embedder", embedder)
     return {"id": embedder.id, "dim": int(embedder.dim), "model": getattr(inner, "model", embedder.id),
-            "backend": getattr(inner, "backend", None), "long_text": getattr(inner, "long_text", None)}
+            "backend": getattr(inner, "backend", None), "long_text": getattr(inner, "long_text", None),
+            "max_tokens": getattr(inner, "max_tokens", None)}
 
 
 def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 4.0,
-                folds: int = 5, X: np.ndarray | None = None, progress=None) -> tuple[ThemeModel, dict]:
+                lexical_dims: int = 256, folds: int = 5, X: np.ndarray | None = None,
+                progress=None) -> tuple[ThemeModel, dict]:
     """Read labels, cross-validate the recipe, fit on everything, save the folder.
 
     ``X`` may hold precomputed embeddings (one row per article, in file order).
@@ -48,15 +50,15 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     if X is None:
         X = embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, themes)
-    template = ThemeClassifier(C=C)
-    cv = cross_validate(X, Y, themes, folds=folds, classifier=template)
+    texts = [a.capture.embed_text for a in articles]
+    template = ThemeClassifier(C=C, lexical_dims=lexical_dims)
+    cv = cross_validate(X, Y, themes, folds=folds, classifier=template, texts=texts)
     evaluation = dict(cv.scores)
     random_rows = np.array([a.sample == "random" for a in articles])
     if random_rows.sum() >= 20:
         evaluation["random_sample"] = theme_scores(Y[random_rows], cv.decisions[random_rows], themes)
-    classifier = ThemeClassifier(C=C).fit(X, Y, themes)
+    classifier = ThemeClassifier(C=C, lexical_dims=lexical_dims).fit(X, Y, themes, texts)
     ids = [a.capture.id for a in articles]
-    texts = [a.capture.embed_text for a in articles]
     training = {"size": len(articles), "sha256": training_hash(ids, texts, Y, themes),
                 "files": [str(Path(p)) for p in label_inputs],
                 "positives": {t: int(Y[:, j].sum()) for j, t in enumerate(themes)},
@@ -73,6 +75,7 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, embedder, log
         raise KcnaThemesError("no labelled articles to evaluate on")
     X = embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, model.themes)
-    decisions = model.classifier.predict_proba(X) >= np.array([model.metadata["thresholds"][t]
+    texts = [a.capture.embed_text for a in articles]
+    decisions = model.classifier.predict_proba(X, texts) >= np.array([model.metadata["thresholds"][t]
                                                                for t in model.themes])
     return theme_scores(Y, decisions, model.themes)

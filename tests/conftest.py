@@ -43,7 +43,8 @@ def fake_embedder(monkeypatch):
     """Make every embedder the CLI loads a FakeEmbedder behind the real disk cache."""
     fake = FakeEmbedder()
 
-    def load(model="default", backend="onnx-int8", long_text="chunk", cache_dir=None, use_cache=True):
+    def load(model="default", backend="onnx-int8", long_text="truncate", max_tokens=None, cache_dir=None,
+             use_cache=True):
         if not use_cache:
             return fake
         return embedding.CachedEmbedder(fake, embedding.EmbeddingCache(cache_dir or embedding.default_cache_dir()))
@@ -53,9 +54,9 @@ def fake_embedder(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def isolated_cache(tmp_path, monkeypatch):
-    """No test reads or writes the user's real cache."""
-    monkeypatch.setenv("KCNA_THEMES_CACHE", str(tmp_path / "cache"))
+def isolated_cache(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's real cache (nor a folder it tags)."""
+    monkeypatch.setenv("KCNA_THEMES_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
 TOPICS = {

@@ -19,40 +19,41 @@ THEMES = ["leader", "construction", "agriculture", "sport", "heritage", "diploma
 @pytest.fixture(scope="module")
 def data():
     rows = make_labelled(n_per_theme=15, n_none=30)
-    X = FakeEmbedder().embed([r["text"] for r in rows])
+    texts = [r["text"] for r in rows]
+    X = FakeEmbedder().embed(texts)
     Y = np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
-    return X, Y
+    return X, Y, texts
 
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    X, Y = data
-    return ThemeClassifier().fit(X, Y, THEMES)
+    X, Y, texts = data
+    return ThemeClassifier().fit(X, Y, THEMES, texts)
 
 
 def test_scores_are_probabilities_with_one_column_per_theme(fitted, data):
-    X, _ = data
-    P = fitted.predict_proba(X)
+    X, _, texts = data
+    P = fitted.predict_proba(X, texts)
     assert P.shape == (len(X), len(THEMES))
     assert (P >= 0).all() and (P <= 1).all()
 
 
 def test_classifier_learns_the_themes_it_was_given(fitted, data):
-    X, Y = data
-    predicted = fitted.predict(X)
+    X, Y, texts = data
+    predicted = fitted.predict(X, texts)
     scores = theme_scores(Y, predicted, THEMES)
     assert scores["macro_f1"] > 0.9
 
 
 def test_columns_follow_each_estimator_classes_not_position(fitted, data):
-    X, Y = data
+    X, Y, texts = data
     est = fitted.estimators_[0]
     est.classes_ = est.classes_[::-1]  # a sub-model that lists the positive class first
     try:
-        flipped = fitted.predict_proba(X)[:, 0]
+        flipped = fitted.predict_proba(X, texts)[:, 0]
     finally:
         est.classes_ = est.classes_[::-1]
-    normal = fitted.predict_proba(X)[:, 0]
+    normal = fitted.predict_proba(X, texts)[:, 0]
     assert np.allclose(flipped, 1 - normal)
 
 
@@ -62,14 +63,26 @@ def test_best_f1_threshold_separates_a_clean_split():
     assert best_f1_threshold(y, s) == pytest.approx(0.5)
 
 
+def test_embeddings_only_classifier_needs_no_texts(data):
+    X, Y, texts = data
+    clf = ThemeClassifier(lexical_dims=0).fit(X, Y, THEMES)
+    assert clf.predict_proba(X).shape == Y.shape
+
+
+def test_lexical_classifier_refuses_embeddings_without_texts(fitted, data):
+    X, _, _ = data
+    with pytest.raises(ValueError, match="pass one text per embedding"):
+        fitted.predict_proba(X)
+
+
 def test_thresholds_are_chosen_per_theme_within_bounds(fitted):
     assert len(fitted.thresholds_) == len(THEMES)
     assert all(0.01 <= t <= 0.99 for t in fitted.thresholds_)
 
 
 def test_cross_validation_reports_rates_for_bias_correction(data):
-    X, Y = data
-    cv = cross_validate(X, Y, THEMES, folds=3)
+    X, Y, texts = data
+    cv = cross_validate(X, Y, THEMES, folds=3, texts=texts)
     s = cv.scores["per_theme"]["sport"]
     assert s["tp"] + s["fn"] == Y[:, 3].sum() and s["tp"] + s["fp"] + s["fn"] + s["tn"] == len(Y)
     assert s["tpr"] == pytest.approx(s["tp"] / (s["tp"] + s["fn"]), abs=1e-4)
@@ -83,14 +96,14 @@ def _save(tmp_path, fitted):
 
 
 def test_saved_folder_round_trips(tmp_path, fitted, data):
-    X, _ = data
+    X, _, texts = data
     saved = _save(tmp_path, fitted)
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["format_version"] == FORMAT_VERSION and meta["themes"] == THEMES
     assert set(meta) >= {"package_version", "sklearn_version", "embedder", "thresholds", "training", "evaluation"}
     loaded = load_model(tmp_path / "m", embedder_id="fake-hash-64")
     assert loaded.model_id == saved.model_id
-    assert np.allclose(loaded.classifier.predict_proba(X), fitted.predict_proba(X))
+    assert np.allclose(loaded.classifier.predict_proba(X, texts), fitted.predict_proba(X, texts))
 
 
 def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, fitted):

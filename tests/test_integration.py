@@ -1,0 +1,79 @@
+"""Integration: the real bundled sentence-transformer and the shipped model, on real captures.
+
+Slower than the unit tests (the encoder is built on first use and cached);
+marked ``integration`` so ``pytest -m 'not integration'`` skips them.
+"""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from kcna_themes.cli import cli
+from kcna_themes.embedding import load_embedder
+from kcna_themes.model import default_model_dir, read_metadata
+
+from .conftest import CORPUS, SEEDS
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("real-cache")
+
+
+@pytest.fixture(scope="module")
+def seed_records(cache_dir):
+    result = CliRunner().invoke(cli, ["tag", str(SEEDS), "--cache-dir", str(cache_dir), "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    return {r["path"].rsplit("/", 1)[-1]: r for r in map(json.loads, result.stdout.splitlines())}
+
+
+def test_shipped_model_is_found_and_describes_itself():
+    meta = read_metadata(default_model_dir())
+    assert meta["themes"] == ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
+    assert meta["training"]["size"] >= 800
+    assert meta["evaluation"]["macro_f1"] >= 0.85
+
+
+def test_mass_movement_seed_is_construction(seed_records):
+    rec = seed_records["000_5ac42684975ec019.txt"]
+    assert "construction" in rec["themes"], rec["scores"]
+
+
+def test_motherly_party_seed_is_leader(seed_records):
+    rec = seed_records["001_29e2a1c26f3ffd0d.txt"]
+    assert rec["themes"][0] == "leader", rec["scores"]
+
+
+def test_seed_scores_are_probabilities_and_rallies_are_not_sport(seed_records):
+    for rec in seed_records.values():
+        assert all(0.0 <= p <= 1.0 for p in rec["scores"].values())
+    assert "sport" not in seed_records["004_090b3b6adfe7d562.txt"]["themes"]
+
+
+def test_real_corpus_articles_get_their_obvious_themes(tmp_path, cache_dir):
+    wanted = {"Ugandan", "Weightlift", "Harvest", "Field Guidance"}
+    rows = []
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if any(w.lower() in r["title"].lower() for w in wanted) and len(rows) < 40:
+            rows.append(line)
+    path = tmp_path / "some.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["tag", str(path), "--cache-dir", str(cache_dir), "--quiet"])
+    out = [json.loads(l) for l in result.stdout.splitlines()]
+    guidance = [r for r in out if r["title"].startswith("Kim Jong Il Provides Field Guidance")]
+    assert guidance and all("leader" in r["themes"] for r in guidance)
+
+
+def test_real_embedder_is_deterministic_and_served_from_the_cache(cache_dir):
+    emb = load_embedder(cache_dir=cache_dir)
+    texts = ["Rice transplanting is in full swing across the country.", "A football match was held."]
+    first = emb.embed(texts)
+    second = emb.embed(texts)
+    assert first.shape == (2, 384) and np.allclose(first, second)
+    assert emb.hits >= 2
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
