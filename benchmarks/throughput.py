@@ -151,7 +151,8 @@ def main() -> None:
                 "texts = [a.capture.embed_text for a in arts]\n"
                 "c = meta['classifier']\n"
                 "cv = cross_validate(X, theme_matrix(arts, themes), themes, texts=texts, "
-                "classifier=ThemeClassifier(C=c['C'], lexical_dims=c['lexical_dims']))\n"
+                "classifier=ThemeClassifier(C=c['C'], lexical_dims=c['lexical_dims'], "
+                "lexical_vocabulary=c['lexical_vocabulary']))\n"
                 f"open({str(work / f'f1-{backend}.json')!r}, 'w').write(str(cv.scores['macro_f1']))\n", env)
             results["f1"][backend] = json.loads((work / f"f1-{backend}.json").read_text())
 

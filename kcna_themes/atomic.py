@@ -28,6 +28,9 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8", newline:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
     binary = "b" in mode
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding,

@@ -256,7 +256,14 @@ def capture_from_record(record: dict, path, line: int | None) -> Capture:
 def iter_jsonl(text: str, path) -> Iterator[tuple[int, dict | InputError]]:
     """(line number, object) for each non-blank line; a bad line yields its error."""
     # split("\n"), not splitlines(): a JSON string may hold a raw U+2028
-    for n, line in enumerate(text.split("\n"), 1):
+    return _parse_json_lines(enumerate(text.split("\n"), 1), path)
+
+
+def _parse_json_lines(numbered_lines, path) -> Iterator[tuple[int, dict | InputError]]:
+    for n, line in numbered_lines:
+        if isinstance(line, InputError):
+            yield n, line
+            continue
         if not line.strip():
             continue
         try:
@@ -265,9 +272,10 @@ def iter_jsonl(text: str, path) -> Iterator[tuple[int, dict | InputError]]:
             yield n, InputError(path, "malformed JSON line", exc.msg, line=n)
 
 
-def iter_csv(text: str, path, required: tuple[str, ...] = ("text",)) -> Iterator[tuple[int, dict | InputError]]:
+def iter_csv(text_or_stream, path, required: tuple[str, ...] = ("text",)) -> Iterator[tuple[int, dict | InputError]]:
     """(line number, row) for each CSV row; a file without a required column raises."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    stream = io.StringIO(text_or_stream, newline="") if isinstance(text_or_stream, str) else text_or_stream
+    reader = csv.DictReader(stream)
     missing = [col for col in required if col not in (reader.fieldnames or [])]
     if missing:
         raise InputError(path, f"CSV without a {'/'.join(missing)} column",
@@ -277,6 +285,50 @@ def iter_csv(text: str, path, required: tuple[str, ...] = ("text",)) -> Iterator
             yield reader.line_num, InputError(path, "malformed CSV row", "too many cells", line=reader.line_num)
             continue
         yield reader.line_num, row
+
+
+def _sniff(path: Path) -> tuple[bytes, str]:
+    """The first 64 KB of a file, and the encoding it reads in; refuses binary files."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if not head.strip():
+        raise InputError(path, "empty file")
+    for cut in range(4):  # the sample may end inside a multi-byte character
+        try:
+            return head, decode_bytes(head[:len(head) - cut], path)[1]
+        except UnicodeDecodeError:
+            continue
+    return head, decode_bytes(head, path)[1]
+
+
+def stream_records(path: Path, log: BatchLog, max_bytes: int) -> Iterator[tuple[int, dict | InputError]]:
+    """(line number, record) from a .jsonl or .csv file, read a line at a time.
+
+    Record files are archives: they are streamed, so memory stays flat, and the
+    size cap applies to each record rather than to the whole file.
+    """
+    _, encoding = _sniff(path)
+    if encoding != "utf-8":
+        log.note(f"note {path}: not UTF-8, read as {encoding}")
+    if path.suffix.lower() == ".csv":
+        with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as fh:
+            yield from iter_csv(fh, path)
+        return
+
+    def lines():
+        with open(path, "rb") as fh:
+            for n, raw in enumerate(fh, 1):
+                if len(raw) > max_bytes:
+                    yield n, InputError(path, "record too large", f"{len(raw):,} bytes > cap of {max_bytes:,}",
+                                        line=n)
+                    continue
+                try:
+                    yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    log.note(f"note {path}:{n}: not UTF-8, read as cp1252")
+                    yield n, raw.decode("cp1252", errors="replace")
+
+    yield from _parse_json_lines(lines(), path)
 
 
 def records_from_text(text: str, path, suffix: str) -> Iterator[tuple[int, dict | InputError]]:
@@ -312,25 +364,35 @@ def capture_from_text(raw: str, path) -> Capture:
     return Capture(id=content_id(fields["title"], fields["text"]), path=str(path), **fields)
 
 
+def _captures_from_records(records, path, log: BatchLog) -> Iterator[Capture]:
+    for n, item in records:
+        try:
+            if isinstance(item, InputError):
+                raise item
+            yield capture_from_record(item, path, n)
+        except InputError as err:
+            log.skip(err)
+
+
 def captures_from_file(path: Path, log: BatchLog, max_bytes: int = DEFAULT_MAX_BYTES,
                        data: bytes | None = None) -> Iterator[Capture]:
-    """Every capture in one file. Bad lines are reported to ``log`` and skipped."""
+    """Every capture in one file. Bad lines are reported to ``log`` and skipped.
+
+    ``data`` gives the file's bytes when they are already in memory (stdin, a shard).
+    """
+    suffix = path.suffix.lower()
+    if data is None and suffix in RECORD_SUFFIXES:
+        yield from _captures_from_records(stream_records(path, log, max_bytes), path, log)
+        return
     if data is None:
         data = read_file_bytes(path, max_bytes)
     text, encoding = decode_bytes(data, path)
     if encoding != "utf-8":
         log.note(f"note {path}: not UTF-8, read as {encoding}")
-    suffix = path.suffix.lower()
     if suffix in RECORD_SUFFIXES:
         if not text.strip():
             raise InputError(path, "empty file")
-        for n, item in records_from_text(text, path, suffix):
-            try:
-                if isinstance(item, InputError):
-                    raise item
-                yield capture_from_record(item, path, n)
-            except InputError as err:
-                log.skip(err)
+        yield from _captures_from_records(records_from_text(text, path, suffix), path, log)
     elif suffix in HTML_SUFFIXES or text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
         yield capture_from_html(text, path)
     else:

@@ -129,6 +129,11 @@ class SentenceTransformerEmbedder:
     def dim(self) -> int:
         return int(self._load().dim)
 
+    @property
+    def fingerprint(self) -> str | None:
+        """sha256 of the built encoder file (ONNX), to tell two builds of one recipe apart."""
+        return self._load().fingerprint
+
     def _load(self):
         if self._encoder is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -205,6 +210,10 @@ class CachedEmbedder:
     @property
     def dim(self) -> int:
         return self.embedder.dim
+
+    @property
+    def fingerprint(self) -> str | None:
+        return getattr(self.embedder, "fingerprint", None)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         keys = [EmbeddingCache.key(self.id, t) for t in texts]

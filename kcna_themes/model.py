@@ -48,8 +48,9 @@ class LexicalFeatures:
     benchmarks/README.md). Fitted on training texts only, without labels.
     """
 
-    def __init__(self, dims: int = 256, random_state: int = 0):
+    def __init__(self, dims: int = 256, vocabulary: int = 10_000, random_state: int = 0):
         self.dims = dims
+        self.vocabulary = vocabulary
         self.random_state = random_state
 
     def fit(self, texts: Sequence[str]) -> "LexicalFeatures":
@@ -57,7 +58,7 @@ class LexicalFeatures:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.tfidf_ = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english",
-                                      max_features=100_000, dtype=np.float32)
+                                      max_features=self.vocabulary, dtype=np.float32)
         try:
             tf = self.tfidf_.fit_transform(texts)
         except ValueError:  # too few texts for min_df=2
@@ -65,6 +66,7 @@ class LexicalFeatures:
             tf = self.tfidf_.fit_transform(texts)
         dims = max(1, min(self.dims, tf.shape[1] - 1, tf.shape[0] - 1))
         self.svd_ = TruncatedSVD(dims, random_state=self.random_state).fit(tf)
+        self.svd_.components_ = self.svd_.components_.astype(np.float32)  # halves the saved model
         return self
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
@@ -82,16 +84,19 @@ class ThemeClassifier:
     ----------
     C : inverse regularisation strength of each logistic regression.
     lexical_dims : size of the lexical features (0: embeddings only).
+    lexical_vocabulary : most frequent words and bigrams the lexical features keep.
     class_weight : "balanced" weights each theme's rare positives up.
     calibration_folds : folds for Platt scaling (sigmoid) of each theme's scores.
     threshold_folds : folds for the out-of-fold scores that thresholds are chosen on.
     random_state : seed for every fold split.
     """
 
-    def __init__(self, C: float = 4.0, lexical_dims: int = 256, class_weight: str | None = "balanced",
-                 calibration_folds: int = 3, threshold_folds: int = 5, random_state: int = 0):
+    def __init__(self, C: float = 16.0, lexical_dims: int = 256, lexical_vocabulary: int = 10_000,
+                 class_weight: str | None = "balanced", calibration_folds: int = 3, threshold_folds: int = 5,
+                 random_state: int = 0):
         self.C = C
         self.lexical_dims = lexical_dims
+        self.lexical_vocabulary = lexical_vocabulary
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
         self.threshold_folds = threshold_folds
@@ -129,7 +134,7 @@ class ThemeClassifier:
         if self.lexical_dims:
             if texts is None:
                 raise ValueError("lexical features need the texts: pass texts=, or set lexical_dims=0")
-            self.lexical_ = LexicalFeatures(self.lexical_dims, self.random_state).fit(texts)
+            self.lexical_ = LexicalFeatures(self.lexical_dims, self.lexical_vocabulary, self.random_state).fit(texts)
         X = self._features(X, texts)
         self.estimators_ = [self._theme_model(Y[:, j]).fit(X, Y[:, j]) for j in range(len(themes))]
         oof = self._out_of_fold(X, Y)
@@ -165,8 +170,8 @@ class ThemeClassifier:
 def clone_classifier(template: ThemeClassifier) -> ThemeClassifier:
     """A fresh, unfitted classifier with the template's hyperparameters."""
     return ThemeClassifier(**{k: getattr(template, k) for k in
-                              ("C", "lexical_dims", "class_weight", "calibration_folds", "threshold_folds",
-                               "random_state")})
+                              ("C", "lexical_dims", "lexical_vocabulary", "class_weight", "calibration_folds",
+                               "threshold_folds", "random_state")})
 
 
 def _positive_column(estimator, X: np.ndarray) -> np.ndarray:
@@ -308,6 +313,7 @@ def save_model(folder, classifier: ThemeClassifier, embedder: dict, training: di
         "thresholds": {t: round(float(v), 4) for t, v in zip(classifier.themes_, classifier.thresholds_)},
         "classifier": {"file": CLASSIFIER_FILE, "sha256": digest, "C": classifier.C,
                        "class_weight": classifier.class_weight, "lexical_dims": classifier.lexical_dims,
+                       "lexical_vocabulary": classifier.lexical_vocabulary,
                        "calibration": f"Platt (sigmoid), {classifier.calibration_folds}-fold"},
         "training": training,
         "evaluation": evaluation,

@@ -30,10 +30,10 @@ def embedder_spec(embedder) -> dict:
     inner = getattr(embedder, "embedder", embedder)
     return {"id": embedder.id, "dim": int(embedder.dim), "model": getattr(inner, "model", embedder.id),
             "backend": getattr(inner, "backend", None), "long_text": getattr(inner, "long_text", None),
-            "max_tokens": getattr(inner, "max_tokens", None)}
+            "max_tokens": getattr(inner, "max_tokens", None), "encoder_sha256": getattr(embedder, "fingerprint", None)}
 
 
-def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 4.0,
+def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 16.0,
                 lexical_dims: int = 256, folds: int = 5, X: np.ndarray | None = None,
                 progress=None) -> tuple[ThemeModel, dict]:
     """Read labels, cross-validate the recipe, fit on everything, save the folder.
@@ -60,7 +60,7 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     classifier = ThemeClassifier(C=C, lexical_dims=lexical_dims).fit(X, Y, themes, texts)
     ids = [a.capture.id for a in articles]
     training = {"size": len(articles), "sha256": training_hash(ids, texts, Y, themes),
-                "files": [str(Path(p)) for p in label_inputs],
+                "files": sorted({Path(a.capture.path).name for a in articles}),
                 "positives": {t: int(Y[:, j].sum()) for j, t in enumerate(themes)},
                 "none": int((Y.sum(axis=1) == 0).sum())}
     model = save_model(model_dir, classifier, embedder_spec(embedder), training, evaluation)

@@ -92,6 +92,17 @@ def test_file_over_the_size_cap_is_skipped_unread(tmp_path, tag, monkeypatch):
     assert big not in opened
 
 
+def test_record_files_are_streamed_past_the_cap_but_an_oversized_record_is_skipped(tmp_path, tag):
+    jl = tmp_path / "archive.jsonl"
+    rows = [json.dumps({"id": f"r{i}", "text": GOOD * 30}) for i in range(600)]  # ~1.4 MB in all
+    rows.insert(3, json.dumps({"id": "huge", "text": GOOD * 20_000}))  # one 1.6 MB record
+    jl.write_text("\n".join(rows) + "\n")
+    result = tag(jl, "--max-size", "1")
+    assert result.exit_code == 1
+    assert f"skipped {jl}:4: record too large" in result.stderr
+    assert len(result.stdout.splitlines()) == 600
+
+
 def test_malformed_json_line_and_csv_without_text_column(tmp_path, tag):
     jl = tmp_path / "records.jsonl"
     jl.write_text(json.dumps({"id": "a", "text": GOOD}) + "\n{not json\n" + json.dumps({"id": "b", "text": GOOD + "x"}) + "\n")

@@ -1,0 +1,132 @@
+"""Tag an archive on a Dask cluster: shards out, one result back, same as one machine.
+
+The archive is cut into shards (groups of capture files, or line ranges of
+large JSON Lines files). Each shard is tagged on a worker by the ordinary
+pipeline, with the worker's own encoder (loaded once per worker process) and the
+shared embedding cache, and written to its own file atomically. The shard files
+are then merged in shard order, keeping the first record of a repeated id, which
+gives exactly what a single-machine ``kcna-themes tag`` of the same inputs writes.
+
+Dask does the scheduling; nothing here schedules.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .atomic import atomic_write
+from .batch import BatchLog
+from .captures import DEFAULT_MAX_BYTES, captures_from_file, expand_inputs, read_captures
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Either some whole files, or lines [start, stop) of one JSON Lines file."""
+
+    paths: tuple[str, ...]
+    start: int | None = None
+    stop: int | None = None
+
+
+def plan_shards(inputs: Iterable[str], shard_size: int = 2000, log: BatchLog | None = None) -> list[Shard]:
+    """Cut the inputs into shards of about ``shard_size`` captures, in input order."""
+    log = log or BatchLog()
+    shards: list[Shard] = []
+    loose: list[str] = []
+    for path in expand_inputs(inputs, log):
+        if path == "-":
+            raise InputError("-", "stdin cannot be sharded", "write it to a file first")
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            if loose:
+                shards.append(Shard(tuple(loose)))
+                loose = []
+            with open(path, "rb") as fh:
+                n_lines = sum(1 for _ in fh)
+            for start in range(0, max(n_lines, 1), shard_size):
+                shards.append(Shard((str(path),), start, min(start + shard_size, n_lines)))
+        else:
+            loose.append(str(path))
+            if len(loose) >= shard_size:
+                shards.append(Shard(tuple(loose)))
+                loose = []
+    if loose:
+        shards.append(Shard(tuple(loose)))
+    return shards
+
+
+@functools.lru_cache(maxsize=4)
+def _worker_model(model_dir: str | None, cache_dir: str | None):
+    """Model and embedder, loaded once per worker process."""
+    from .cli import _load
+
+    return _load(model_dir, None, cache_dir)
+
+
+def _shard_captures(shard: Shard, log: BatchLog):
+    if shard.start is None:
+        yield from read_captures(list(shard.paths), log)
+        return
+    path = Path(shard.paths[0])
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    # keep the original line numbers in messages: blank lines stand in for the rest
+    part = b"\n" * shard.start + b"\n".join(lines[shard.start:shard.stop])
+    try:
+        yield from captures_from_file(path, log, max_bytes=1 << 62, data=part)
+    except InputError as err:
+        log.skip(err)
+
+
+def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_dir: str | None = None,
+              batch_size: int = 64) -> dict:
+    """Tag one shard into ``out_path`` (JSON Lines, written atomically). Runs on a worker."""
+    from . import tagging
+
+    model, embedder = _worker_model(model_dir, cache_dir)
+    messages: list[str] = []
+    log = BatchLog(echo=messages.append)
+    with atomic_write(out_path) as out:
+        for records in tagging.tag_stream(_shard_captures(shard, log), model, embedder, batch_size):
+            out.write("".join(tagging.format_record(r, "jsonl", model.themes) for r in records))
+            log.ok(len(records))
+    return {"out": out_path, "processed": log.processed, "skipped": dict(log.skipped), "messages": messages}
+
+
+def merge_shards(results: Sequence[dict], output: str) -> dict:
+    """Concatenate shard outputs in shard order, keeping the first record of each id."""
+    seen: set[str] = set()
+    duplicates = 0
+    with atomic_write(output) as out:
+        for result in results:
+            with open(result["out"], encoding="utf-8") as fh:
+                for line in fh:
+                    rid = json.loads(line)["id"]
+                    if rid in seen:
+                        duplicates += 1
+                        continue
+                    seen.add(rid)
+                    out.write(line)
+    return {"written": len(seen), "duplicate_ids": duplicates}
+
+
+def tag_on_dask(client, inputs: Sequence[str], output: str, work_dir: str, model_dir: str | None = None,
+                cache_dir: str | None = None, shard_size: int = 2000) -> dict:
+    """Tag ``inputs`` on the Dask cluster behind ``client`` and write ``output``.
+
+    ``work_dir`` (and ``cache_dir``) must be reachable by every worker: on one
+    machine any folder; on several, a shared filesystem.
+    """
+    shards = plan_shards(inputs, shard_size)
+    outs = [str(Path(work_dir) / f"shard-{i:05d}.jsonl") for i in range(len(shards))]
+    futures = client.map(tag_shard, shards, outs, model_dir=model_dir, cache_dir=cache_dir, pure=False)
+    results = client.gather(futures)
+    summary = merge_shards(results, output)
+    summary["shards"] = len(shards)
+    summary["skipped"] = sum(sum(r["skipped"].values()) for r in results)
+    summary["messages"] = [m for r in results for m in r["messages"]]
+    return summary
