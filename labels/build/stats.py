@@ -25,7 +25,8 @@ def agreement(first: dict, second: dict, ids) -> list[str]:
 
 def main() -> None:
     rows = read_jsonl(LABELS / "kcna-2011.jsonl")
-    group = {"random": "random sample", "search": "title search", "neighbours": "nearest neighbours"}
+    group = {"random": "random sample", "search": "title search", "neighbours": "nearest neighbours",
+             "uncertain": "model uncertainty"}
     for r in rows:
         r["sample"] = group[r["sample"].split(":")[0]]
     kinds = list(group.values())
