@@ -354,12 +354,15 @@ def model_thresholds(metadata: Mapping) -> dict[str, float]:
 
 
 def theme_rates(metadata: Mapping, themes: Sequence[str]) -> dict[str, ThemeRates]:
-    """Cross-validated tp/fp/fn/tn per theme from ``evaluation.per_theme``.
+    """Cross-validated tp/fp/fn/tn per theme: ``evaluation.adjustment_rates`` when the
+    model has them (positives from all labels, negatives from the random sample; see
+    ``training.adjustment_rates``), else ``evaluation.per_theme``.
 
     Counts rather than the stored tpr/fpr, because the interval needs to know how
     many examples the rates rest on. Missing counts raise ``ModelError``.
     """
-    per_theme = ((metadata.get("evaluation") or {}).get("per_theme")) or {}
+    evaluation = metadata.get("evaluation") or {}
+    per_theme = evaluation.get("adjustment_rates") or evaluation.get("per_theme") or {}
     rates = {}
     lacking = []
     for theme in themes:
@@ -907,7 +910,7 @@ def share_figure(rows: Sequence[dict], themes: Sequence[str], *, by: str = "mont
         if adjusted:
             title += " (shaded: 90% interval)"
     fig.suptitle(title)
-    fig.legend(list(handles.values()), list(handles), loc="outside right upper", title="theme")
+    fig.legend(list(handles.values()), list(handles), loc="outside right center", title="theme")
     return fig
 
 

@@ -33,6 +33,19 @@ def embedder_spec(embedder) -> dict:
             "max_tokens": getattr(inner, "max_tokens", None), "encoder_sha256": getattr(embedder, "fingerprint", None)}
 
 
+def adjustment_rates(all_labels: dict, random_sample: dict) -> dict:
+    """True- and false-positive counts for bias-corrected shares (``report --adjust``).
+
+    Positives come from every labelled article (the rare themes have too few in the
+    random sample), negatives from the random sample only: the rest of the labelled
+    set was searched for the rare themes, and its negatives are the near misses of
+    those searches, so their false-positive rate overstates the one on real output.
+    """
+    return {t: {"tp": all_labels[t]["tp"], "fn": all_labels[t]["fn"],
+                "fp": random_sample[t]["fp"], "tn": random_sample[t]["tn"],
+                "tpr": all_labels[t]["tpr"], "fpr": random_sample[t]["fpr"]} for t in all_labels}
+
+
 def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 16.0,
                 lexical_dims: int = 256, folds: int = 5, X: np.ndarray | None = None,
                 progress=None) -> tuple[ThemeModel, dict]:
@@ -56,7 +69,9 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     evaluation = dict(cv.scores)
     random_rows = np.array([a.sample == "random" for a in articles])
     if random_rows.sum() >= 20:
-        evaluation["random_sample"] = theme_scores(Y[random_rows], cv.decisions[random_rows], themes)
+        sample = theme_scores(Y[random_rows], cv.decisions[random_rows], themes)
+        evaluation["random_sample"] = sample
+        evaluation["adjustment_rates"] = adjustment_rates(evaluation["per_theme"], sample["per_theme"])
     classifier = ThemeClassifier(C=C, lexical_dims=lexical_dims).fit(X, Y, themes, texts)
     ids = [a.capture.id for a in articles]
     training = {"size": len(articles), "sha256": training_hash(ids, texts, Y, themes),

@@ -124,3 +124,12 @@ def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, f
     (folder / "metadata.json").write_text("{ half a file")
     with pytest.raises(ModelError, match="corrupt"):
         load_model(folder)
+
+
+def test_adjustment_rates_take_positives_from_all_labels_and_negatives_from_the_random_sample():
+    from kcna_themes.training import adjustment_rates
+
+    everything = {"sport": {"tp": 90, "fn": 10, "fp": 40, "tn": 860, "tpr": 0.9, "fpr": 0.0444}}
+    sample = {"sport": {"tp": 4, "fn": 1, "fp": 2, "tn": 443, "tpr": 0.8, "fpr": 0.0045}}
+    assert adjustment_rates(everything, sample) == {
+        "sport": {"tp": 90, "fn": 10, "fp": 2, "tn": 443, "tpr": 0.9, "fpr": 0.0045}}

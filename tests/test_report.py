@@ -496,3 +496,12 @@ def test_figure_adjusted_has_shaded_intervals(jsonl, tmp_path):
     assert len(ax.get_lines()) == len(THEMES)
     assert len(ax.collections) == len(THEMES)  # one fill_between per theme
     assert "Adjusted" in ax.figure.get_suptitle()
+
+
+def test_adjustment_prefers_rates_measured_on_the_random_sample(tmp_path):
+    model = write_model(tmp_path / "model", tp=80, fp=45, fn=20, tn=855)
+    meta = json.loads((model / "metadata.json").read_text())
+    meta["evaluation"]["adjustment_rates"] = {t: {"tp": 80, "fn": 20, "fp": 2, "tn": 438} for t in THEMES}
+    (model / "metadata.json").write_text(json.dumps(meta))
+    rates = rp.theme_rates(json.loads((model / "metadata.json").read_text()), THEMES)
+    assert rates["sport"].fpr == pytest.approx(2 / 440) and rates["sport"].tpr == pytest.approx(0.8)

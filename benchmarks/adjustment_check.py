@@ -1,0 +1,68 @@
+"""Which error rates make `report --adjust` recover real theme shares?
+
+On the random sample (articles drawn uniformly from the corpus) the true share
+of each theme is known from the labels. The shipped recipe is cross-validated on
+all labelled articles; its out-of-fold decisions on the random sample give the
+raw tagged share, and adjusted classify-and-count corrects it with TPR and FPR
+measured either on all labelled articles, or with FPR from random-sample
+negatives. To keep the second honest, the random sample is split in two halves:
+the FPR comes from one half and the share is estimated on the other.
+
+    python benchmarks/adjustment_check.py labels/kcna-2011.jsonl
+"""
+
+import sys
+
+import numpy as np
+
+from kcna_themes.batch import BatchLog
+from kcna_themes.embedding import load_embedder
+from kcna_themes.labels import read_labelled, theme_matrix, themes_in
+from kcna_themes.model import ThemeClassifier, cross_validate, default_model_dir, read_metadata
+from kcna_themes.training import embed_articles
+
+
+def acc(observed, tpr, fpr):
+    return float(np.clip((observed - fpr) / (tpr - fpr), 0, 1))
+
+
+def main(labels: str) -> None:
+    meta = read_metadata(default_model_dir())
+    spec, clf = meta["embedder"], meta["classifier"]
+    articles = read_labelled([labels], BatchLog())
+    themes = themes_in(articles)
+    Y = theme_matrix(articles, themes)
+    emb = load_embedder(backend=spec["backend"], long_text=spec["long_text"], max_tokens=spec.get("max_tokens"))
+    X = embed_articles(articles, emb)
+    texts = [a.capture.embed_text for a in articles]
+    cv = cross_validate(X, Y, themes, texts=texts, classifier=ThemeClassifier(
+        C=clf["C"], lexical_dims=clf["lexical_dims"], lexical_vocabulary=clf["lexical_vocabulary"]))
+    D = cv.decisions
+    rnd = np.array([a.sample == "random" for a in articles])
+    halves = np.zeros(len(articles), dtype=int)
+    halves[np.flatnonzero(rnd)[::2]] = 1
+    print(f"random sample: {rnd.sum()} articles\n")
+    print("| theme | true share | tagged share | ACC, rates from all labels | ACC, FPR from random negatives |")
+    print("|---|---:|---:|---:|---:|")
+    errors = {"raw": [], "all": [], "random": []}
+    for j, t in enumerate(themes):
+        y, d = Y[:, j].astype(bool), D[:, j]
+        tpr = (d & y).sum() / y.sum()
+        fpr_all = (d & ~y).sum() / (~y).sum()
+        true, raw = y[rnd].mean(), d[rnd].mean()
+        est_all = acc(raw, tpr, fpr_all)
+        est_rnd = []
+        for h in (0, 1):  # FPR from one half of the random sample, share estimated on the other
+            neg = rnd & (halves == h) & ~y
+            part = rnd & (halves != h)
+            est_rnd.append((acc(d[part].mean(), tpr, (d & neg).sum() / neg.sum()), part.sum()))
+        est_rnd = sum(e * n for e, n in est_rnd) / sum(n for _, n in est_rnd)
+        for key, value in (("raw", raw), ("all", est_all), ("random", est_rnd)):
+            errors[key].append(abs(value - true))
+        print(f"| {t} | {true:.1%} | {raw:.1%} | {est_all:.1%} | {est_rnd:.1%} |")
+    print(f"| *mean absolute error* | | {np.mean(errors['raw']):.1%} | {np.mean(errors['all']):.1%} | "
+          f"{np.mean(errors['random']):.1%} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
