@@ -169,29 +169,38 @@ def _article(path: str, line: int, *, id, published, source, themes, scores, mod
     )
 
 
-def _parse_jsonl(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
+def _articles(rows, path: str, log: BatchLog, fields) -> list[TaggedArticle]:
+    """Articles from (line, record) pairs; ``fields(record, line)`` checks one record and
+    returns its (themes, scores). A bad record is skipped through ``log``."""
     out = []
-    for n, record in iter_jsonl(text, path):
+    for n, record in rows:
         try:
             if isinstance(record, InputError):
                 raise record
-            if not isinstance(record, dict):
-                raise InputError(path, "malformed JSON line", "not a JSON object", line=n)
-            missing = [k for k in ("themes", "scores") if k not in record]
-            if missing:
-                raise InputError(path, "missing field", "no " + " and no ".join(map(repr, missing)), line=n)
-            themes, scores = record["themes"], record["scores"]
-            if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
-                raise InputError(path, "bad themes", "'themes' must be a list of theme names", line=n)
-            if not isinstance(scores, dict):
-                raise InputError(path, "bad score", "'scores' must be an object theme -> probability", line=n)
-            scores = {str(t): _score(v, path, n, t) for t, v in scores.items()}
+            themes, scores = fields(record, n)
             out.append(_article(path, n, id=record.get("id"), published=record.get("published"),
                                 source=record.get("source"), themes=themes, scores=scores,
                                 model=record.get("model")))
         except InputError as err:
             log.skip(err)
     return out
+
+
+def _parse_jsonl(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
+    def fields(record, n):
+        if not isinstance(record, dict):
+            raise InputError(path, "malformed JSON line", "not a JSON object", line=n)
+        missing = [k for k in ("themes", "scores") if k not in record]
+        if missing:
+            raise InputError(path, "missing field", "no " + " and no ".join(map(repr, missing)), line=n)
+        themes, scores = record["themes"], record["scores"]
+        if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+            raise InputError(path, "bad themes", "'themes' must be a list of theme names", line=n)
+        if not isinstance(scores, dict):
+            raise InputError(path, "bad score", "'scores' must be an object theme -> probability", line=n)
+        return themes, {str(t): _score(v, path, n, t) for t, v in scores.items()}
+
+    return _articles(iter_jsonl(text, path), path, log, fields)
 
 
 def _parse_csv(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
@@ -201,19 +210,12 @@ def _parse_csv(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
     if missing:
         log.skip(InputError(path, "missing column", "no " + ", ".join(missing) + " column"))
         return []
-    out = []
-    for n, row in iter_csv(text, path, required=("published", "themes")):
-        try:
-            if isinstance(row, InputError):
-                raise row
-            scores = {c[len("score_"):]: _score(row[c], path, n, c[len("score_"):]) for c in score_cols}
-            themes = [t.strip() for t in (row["themes"] or "").split(";") if t.strip()]
-            out.append(_article(path, n, id=row.get("id"), published=row.get("published"),
-                                source=row.get("source"), themes=themes, scores=scores,
-                                model=row.get("model")))
-        except InputError as err:
-            log.skip(err)
-    return out
+
+    def fields(row, n):
+        scores = {c[len("score_"):]: _score(row[c], path, n, c[len("score_"):]) for c in score_cols}
+        return [t.strip() for t in (row["themes"] or "").split(";") if t.strip()], scores
+
+    return _articles(iter_csv(text, path, required=("published", "themes")), path, log, fields)
 
 
 def _read_text(path: str, stdin: IO[bytes] | None) -> str:
