@@ -1,8 +1,8 @@
 """The ``kcna-themes`` command line: parse, call the library, print.
 
-Exit status: 0 when every input was processed, 1 when any input was skipped
-(or the run was interrupted), 2 for usage errors and a model or output that
-cannot be used.
+Exit status: 0 when every input was processed, 1 when any input was skipped,
+2 for usage errors and a model or output that cannot be used, 130 when
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ def _errors_to_exit():
     except KcnaThemesError as exc:
         _err(f"Error: {exc}")
         sys.exit(EXIT_UNUSABLE)
+    except KeyboardInterrupt:  # before any output was begun: nothing to keep
+        _err("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def _finish(log: BatchLog, noun: str) -> None:
@@ -112,7 +115,8 @@ def cli():
     agriculture, sport, heritage, diplomacy; an article may have several, or none.
 
     Exit status: 0 all inputs processed, 1 some inputs skipped (each named on
-    stderr) or interrupted, 2 usage error or a model/output that cannot be used.
+    stderr), 2 usage error or a model/output that cannot be used, 130
+    interrupted (Ctrl-C; complete records are kept, continue with --resume).
     """
 
 
@@ -158,6 +162,8 @@ def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, 
         captures = (c for c in read_captures(inputs, log, int(max_size * 1e6)) if c.id not in done_ids)
         bar = _progress(None, quiet, "article")
         written = len(done_lines)
+        # Ctrl-C and SIGTERM stop the run cleanly, even where the shell started us with SIGINT ignored
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
         def write_all(out):

@@ -180,12 +180,12 @@ class OnnxInt8Encoder:
 
         folder = onnx_folder(encoders_dir, name)
         if not (folder / "model_int8.onnx").exists():
-            with _build_lock(Path(encoders_dir)):
-                if not (folder / "model_int8.onnx").exists():
-                    try:
+            try:
+                with _build_lock(Path(encoders_dir)):
+                    if not (folder / "model_int8.onnx").exists():
                         build_onnx_int8(Path(path), folder)
-                    except (OSError, ValueError, RuntimeError) as exc:
-                        raise ModelError(f"cannot build the ONNX encoder from {path}: {exc}") from exc
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise ModelError(f"cannot build the ONNX encoder from {path} in {encoders_dir}: {exc}") from exc
         build = json.loads((folder / "build.json").read_text())
         self.pooling = build["pooling"]
         self.fingerprint = build.get("sha256")

@@ -77,3 +77,41 @@ def test_real_embedder_is_deterministic_and_served_from_the_cache(cache_dir):
     assert first.shape == (2, 384) and np.allclose(first, second)
     assert emb.hits >= 2
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
+
+
+def test_ctrl_c_on_a_real_run_stops_within_a_second_and_resume_completes_it(tmp_path, cache_dir):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:3000]), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "kcna_themes", "tag", str(src), "-o", str(out), "--cache-dir", str(tmp_path / "c")]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    # build the encoder in the module's cache once, and share it so start-up is quick
+    load_embedder(cache_dir=cache_dir, use_cache=False).embed(["warm up"])
+    (tmp_path / "c").mkdir()
+    os.symlink(cache_dir / "encoders", tmp_path / "c" / "encoders")
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until records are being written
+        parts = list(tmp_path.glob(".out.jsonl.*.part"))
+        if parts and parts[0].stat().st_size > 20_000:
+            break
+        time.sleep(0.05)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 1.0
+    assert proc.returncode == 130 and "--resume" in err, err
+    kept = out.read_text(encoding="utf-8").splitlines()
+    assert 0 < len(kept) < 3000 and all(json.loads(line)["id"] for line in kept)
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    full = tmp_path / "full.jsonl"
+    subprocess.run(cmd[:5] + ["-o", str(full), "--cache-dir", str(tmp_path / "c")], check=True, env=env,
+                   capture_output=True)
+    assert out.read_text(encoding="utf-8") == full.read_text(encoding="utf-8")
