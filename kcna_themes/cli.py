@@ -175,7 +175,7 @@ def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, 
                 out.flush()
                 written += len(records)
                 log.ok(len(records))
-                if bar:
+                if bar is not None:
                     bar.update(len(records))
 
         try:
@@ -185,13 +185,13 @@ def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, 
             else:
                 write_all(sys.stdout)
         except KeyboardInterrupt:
-            if bar:
+            if bar is not None:
                 bar.close()
             _err(f"interrupted: {written} records kept" + (f" in {output}" if output else ""))
             if output:
                 _err("to continue, run the same command again with --resume")
             sys.exit(EXIT_INTERRUPTED)
-        if bar:
+        if bar is not None:
             bar.close()
         if resume:
             _err(f"resumed: {len(done_ids)} records were already in {output}")
@@ -249,8 +249,8 @@ def train(labels, model_dir, embedder, backend, long_text, max_tokens, lexical_d
                                       cache_dir=cache_dir)
         bar = _progress(None, quiet, "article")
         model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
-                                    progress=bar.update if bar else None)
-        if bar:
+                                    progress=bar.update if bar is not None else None)
+        if bar is not None:
             bar.close()
         _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata['training']['size']} articles:")
         if "random_sample" in scores:
@@ -278,8 +278,8 @@ def evaluate(labels, model_dir, embedder, cache_dir, strict, quiet):
     with _errors_to_exit():
         model, emb = _load(model_dir, embedder, cache_dir)
         bar = _progress(None, quiet, "article")
-        scores = evaluate_model(labels, model, emb, log, progress=bar.update if bar else None)
-        if bar:
+        scores = evaluate_model(labels, model, emb, log, progress=bar.update if bar is not None else None)
+        if bar is not None:
             bar.close()
         _print_scores(scores, f"evaluation of {model.path} on {scores['n']} labelled articles:")
     _finish(log, "labelled articles")

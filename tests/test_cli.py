@@ -142,3 +142,35 @@ def test_every_command_explains_itself(runner):
     for command in ("tag", "train", "evaluate", "report"):
         result = runner.invoke(cli, [command, "--help"])
         assert result.exit_code == 0 and len(result.output) > 300
+
+
+def test_a_seventh_theme_is_added_just_by_labelling_it(tmp_path, fake_embedder):
+    rows = make_labelled(n_per_theme=8, n_none=10)
+    for i, row in enumerate(rows[:12]):  # some leader articles are also about the weather
+        row["text"] += " typhoon rainfall storm weather forecast flood warning"
+        row["themes"] = row["themes"] + ["weather"]
+    labels = write_jsonl(tmp_path / "l.jsonl", rows)
+    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m"), "--folds", "2"])
+    assert result.exit_code == 0, result.stderr
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert meta["themes"][-1] == "weather" and len(meta["themes"]) == 7
+    out = records(CliRunner().invoke(cli, ["tag", str(SEEDS), "--model", str(tmp_path / "m")]).stdout)
+    assert set(out[0]["scores"]) == set(meta["themes"])
+
+
+def test_progress_bar_on_a_terminal_counts_articles(model_dir, runner, monkeypatch):
+    from tqdm import tqdm
+
+    from kcna_themes import cli as cli_module
+
+    screen = io.StringIO()
+    bars = []
+
+    def terminal_bar(total, quiet, unit):  # what _progress gives when stderr is a terminal
+        bars.append(tqdm(total=total, unit=unit, file=screen))
+        return bars[-1]
+
+    monkeypatch.setattr(cli_module, "_progress", terminal_bar)
+    result = runner.invoke(cli, ["tag", str(SEEDS), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert bars[0].n == 5 and "5article" in screen.getvalue().replace(" ", "")
