@@ -10,6 +10,7 @@ inside the readers and routed to the caller's ``BatchLog`` by ``read_captures``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
 import hashlib
@@ -194,11 +195,14 @@ def content_id(*parts: str | None) -> str:
 
 # ---------------------------------------------------------------- file readers
 
+def _refuse_binary(data: bytes, path) -> None:
+    if any(data.startswith(magic) for magic in _BINARY_MAGIC) or b"\x00" in data[:8192]:
+        raise InputError(path, "binary file", "not text")
+
+
 def decode_bytes(data: bytes, path) -> tuple[str, str]:
     """Decode text: UTF-8 first, then cp1252, then latin-1. Returns (text, encoding)."""
-    head = data[:8192]
-    if any(data.startswith(magic) for magic in _BINARY_MAGIC) or b"\x00" in head:
-        raise InputError(path, "binary file", "not text")
+    _refuse_binary(data, path)
     for encoding in TEXT_ENCODINGS:
         try:
             return data.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
@@ -287,18 +291,23 @@ def iter_csv(text_or_stream, path, required: tuple[str, ...] = ("text",)) -> Ite
         yield reader.line_num, row
 
 
-def _sniff(path: Path) -> tuple[bytes, str]:
-    """The first 64 KB of a file, and the encoding it reads in; refuses binary files."""
+def _sniff(path: Path) -> str:
+    """The encoding a record file reads in, judged on its first 64 KB; refuses binary files."""
     with open(path, "rb") as fh:
         head = fh.read(65536)
     if not head.strip():
         raise InputError(path, "empty file")
-    for cut in range(4):  # the sample may end inside a multi-byte character
-        try:
-            return head, decode_bytes(head[:len(head) - cut], path)[1]
-        except UnicodeDecodeError:
-            continue
-    return head, decode_bytes(head, path)[1]
+    _refuse_binary(head, path)
+    try:  # incremental: the sample may end inside a multi-byte character
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
 
 
 def stream_records(path: Path, log: BatchLog, max_bytes: int) -> Iterator[tuple[int, dict | InputError]]:
@@ -307,7 +316,7 @@ def stream_records(path: Path, log: BatchLog, max_bytes: int) -> Iterator[tuple[
     Record files are archives: they are streamed, so memory stays flat, and the
     size cap applies to each record rather than to the whole file.
     """
-    _, encoding = _sniff(path)
+    encoding = _sniff(path)
     if encoding != "utf-8":
         log.note(f"note {path}: not UTF-8, read as {encoding}")
     if path.suffix.lower() == ".csv":

@@ -250,3 +250,12 @@ def test_reader_reports_through_the_log_without_raising(tmp_path):
     log = BatchLog()
     assert list(read_captures([str(tmp_path)], log)) == []
     assert log.skipped == {"empty file": 1}
+
+
+def test_a_multibyte_character_across_the_sniffed_sample_is_still_utf8(tmp_path, tag):
+    path = tmp_path / "big.csv"
+    head = "id,title,text\n"
+    filler = "a" * (65536 - len(head) - 5)  # put "’" (3 bytes) across the 64 KB mark
+    path.write_text(head + f"1,T,{filler}’ end of the story.\n", encoding="utf-8")
+    result = tag(path)
+    assert result.exit_code == 0 and "not UTF-8" not in result.stderr
