@@ -224,4 +224,9 @@ class OnnxInt8Encoder:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="kcna-encoder")
-        return np.vstack(list(self._pool.map(self._one, texts))).astype(np.float32)
+        try:
+            return np.vstack(list(self._pool.map(self._one, texts))).astype(np.float32)
+        except KeyboardInterrupt:  # stop now: drop the texts still queued
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            raise
