@@ -1,6 +1,7 @@
-"""Round 3 of the draw: more candidates for the economic front (construction).
+"""The economic-front draw: more candidates for construction's economic front.
 
-The model trained on rounds 1-2 missed mass movements and production drives
+A model trained on the earlier draws (random sample, title search, nearest
+neighbours) missed mass movements and production drives
 (the codebook's "mass movements for socialist construction"). Two sources of
 candidates, neither deciding any label:
 

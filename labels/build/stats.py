@@ -45,9 +45,9 @@ def main() -> None:
         for row in read_jsonl(path):
             raw_first[row["id"]] = row["themes"]
     second = read_labels("second")
-    for title, batch in (("round 1 (random sample and title-search candidates)", ("second_1", "second_2")),
-                         ("round 2 (nearest-neighbour candidates)", ("second_3",)),
-                         ("round 4 (economic-front candidates)", ("second_4",))):
+    for title, batch in (("random sample and title-search draws", ("second_1", "second_2")),
+                         ("nearest-neighbour draw", ("second_3",)),
+                         ("economic-front draw", ("second_4",))):
         ids = [r["id"] for b in batch for r in read_jsonl(LABELS / "readings" / f"{b}.jsonl")]
         print(f"\nAgreement, {title}: {len(ids)} articles, first vs second reading (before adjudication)")
         print("| theme | first reading | second reading | both | F1 |\n|---|---:|---:|---:|---:|")
