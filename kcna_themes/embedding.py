@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import sqlite3
+import time
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -163,15 +164,24 @@ class EmbeddingCache:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.folder / "embeddings.sqlite", timeout=120)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)")
-            self._db.commit()
-        except (OSError, sqlite3.Error) as exc:
-            raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
+        for attempt in range(600):
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.folder / "embeddings.sqlite", timeout=120)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)")
+                self._db.commit()
+                return
+            except sqlite3.OperationalError as exc:
+                # several workers creating one cache at once: switching to WAL does not wait
+                # for the others' locks, so wait here and try again
+                if "locked" in str(exc) and attempt < 599:
+                    time.sleep(0.05)
+                    continue
+                raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
+            except (OSError, sqlite3.Error) as exc:
+                raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
 
     @staticmethod
     def key(embedder_id: str, text: str) -> str:
