@@ -10,7 +10,6 @@ computed in a batch and computed alone.
 import argparse
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np

@@ -15,7 +15,6 @@ import argparse
 import json
 import time
 
-import numpy as np
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import load_embedder

@@ -135,7 +135,7 @@ def main() -> None:
     if not args.skip_f1:
         results["f1"] = {}
         for backend in ("torch", "onnx-int8"):
-            r = timed(
+            timed(
                 "from kcna_themes.batch import BatchLog\n"
                 "from kcna_themes.embedding import load_embedder\n"
                 "from kcna_themes.labels import read_labelled, theme_matrix, themes_in\n"

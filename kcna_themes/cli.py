@@ -19,8 +19,9 @@ from .atomic import atomic_write, check_writable
 from .batch import BatchLog
 from .captures import DEFAULT_MAX_BYTES, read_captures
 from .errors import InputError, KcnaThemesError, ModelError, OutputError
-from .model import default_model_dir, load_model, read_metadata
+from .model import default_model_dir
 from .report_cli import report
+from .tagging import load_tagger
 
 EXIT_SKIPPED = 1
 EXIT_UNUSABLE = 2
@@ -56,29 +57,13 @@ def _finish(log: BatchLog, noun: str) -> None:
     sys.exit(EXIT_SKIPPED if log.n_skipped else 0)
 
 
-def _progress(total: int | None, quiet: bool, unit: str):
+def _progress(quiet: bool, unit: str):
     """A tqdm bar on stderr, or None when stderr is not a terminal or --quiet."""
     if quiet or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True)
-
-
-def _embedder_for(spec: dict, override: str | None, cache_dir, use_cache: bool = True):
-    """The embedder a model was trained with (or ``--embedder``), behind the cache."""
-    return embedding.load_embedder(override or spec.get("model") or "default",
-                                   backend=spec.get("backend") or "onnx-int8",
-                                   long_text=spec.get("long_text") or "truncate",
-                                   max_tokens=spec.get("max_tokens"),
-                                   cache_dir=cache_dir, use_cache=use_cache)
-
-
-def _load(model_dir, embedder_override, cache_dir, use_cache=True):
-    folder = Path(model_dir) if model_dir else default_model_dir()
-    metadata = read_metadata(folder)  # checked before any pickle is opened
-    embedder = _embedder_for(metadata["embedder"], embedder_override, cache_dir, use_cache)
-    return load_model(folder, embedder_id=embedder.id), embedder
+    return tqdm(unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
 def _check_encoder_build(model, embedder, log: BatchLog) -> None:
@@ -157,10 +142,10 @@ def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, 
             raise click.UsageError("--resume needs --output")
         if output:
             check_writable(output)
-        model, emb = _load(model_dir, embedder, cache_dir, use_cache=not no_cache)
+        model, emb = load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
         captures = (c for c in read_captures(inputs, log, int(max_size * 1e6)) if c.id not in done_ids)
-        bar = _progress(None, quiet, "article")
+        bar = _progress(quiet, "article")
         written = len(done_lines)
         # Ctrl-C and SIGTERM stop the run cleanly, even where the shell started us with SIGINT ignored
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -247,7 +232,7 @@ def train(labels, model_dir, embedder, backend, long_text, max_tokens, lexical_d
     with _errors_to_exit():
         emb = embedding.load_embedder(embedder, backend=backend, long_text=long_text, max_tokens=max_tokens or None,
                                       cache_dir=cache_dir)
-        bar = _progress(None, quiet, "article")
+        bar = _progress(quiet, "article")
         model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
                                     progress=bar.update if bar is not None else None)
         if bar is not None:
@@ -276,8 +261,8 @@ def evaluate(labels, model_dir, embedder, cache_dir, strict, quiet):
 
     log = BatchLog(strict=strict, echo=_err)
     with _errors_to_exit():
-        model, emb = _load(model_dir, embedder, cache_dir)
-        bar = _progress(None, quiet, "article")
+        model, emb = load_tagger(model_dir, embedder, cache_dir)
+        bar = _progress(quiet, "article")
         scores = evaluate_model(labels, model, emb, log, progress=bar.update if bar is not None else None)
         if bar is not None:
             bar.close()

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 
 from .atomic import atomic_write
 from .batch import BatchLog
-from .captures import DEFAULT_MAX_BYTES, captures_from_file, expand_inputs, read_captures
+from .captures import captures_from_file, expand_inputs, read_captures
 from .errors import InputError
 
 
@@ -62,9 +62,9 @@ def plan_shards(inputs: Iterable[str], shard_size: int = 2000, log: BatchLog | N
 @functools.lru_cache(maxsize=4)
 def _worker_model(model_dir: str | None, cache_dir: str | None):
     """Model and embedder, loaded once per worker process."""
-    from .cli import _load
+    from .tagging import load_tagger
 
-    return _load(model_dir, None, cache_dir)
+    return load_tagger(model_dir, None, cache_dir)
 
 
 def _shard_captures(shard: Shard, log: BatchLog):

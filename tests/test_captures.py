@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.captures import (
-    Capture, capture_from_text, parse_capture_text, read_captures, rejoin,
+    capture_from_text, parse_capture_text, read_captures, rejoin,
 )
 from kcna_themes.errors import InputError
 

@@ -4,7 +4,6 @@ import csv
 import io
 import json
 import os
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -146,7 +145,7 @@ def test_every_command_explains_itself(runner):
 
 def test_a_seventh_theme_is_added_just_by_labelling_it(tmp_path, fake_embedder):
     rows = make_labelled(n_per_theme=8, n_none=10)
-    for i, row in enumerate(rows[:12]):  # some leader articles are also about the weather
+    for row in rows[:12]:  # some leader articles are also about the weather
         row["text"] += " typhoon rainfall storm weather forecast flood warning"
         row["themes"] = row["themes"] + ["weather"]
     labels = write_jsonl(tmp_path / "l.jsonl", rows)
@@ -166,8 +165,8 @@ def test_progress_bar_on_a_terminal_counts_articles(model_dir, runner, monkeypat
     screen = io.StringIO()
     bars = []
 
-    def terminal_bar(total, quiet, unit):  # what _progress gives when stderr is a terminal
-        bars.append(tqdm(total=total, unit=unit, file=screen))
+    def terminal_bar(quiet, unit):  # what _progress gives when stderr is a terminal
+        bars.append(tqdm(unit=unit, file=screen))
         return bars[-1]
 
     monkeypatch.setattr(cli_module, "_progress", terminal_bar)

@@ -1,6 +1,5 @@
 """Tagging on a local Dask cluster of worker processes gives the single-machine result."""
 
-import json
 
 import pytest
 from click.testing import CliRunner

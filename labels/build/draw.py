@@ -62,7 +62,7 @@ def main(corpus: str, outdir: str) -> None:
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "drawn.jsonl", "w", encoding="utf-8") as fh:
-        for cid, item in chosen.items():
+        for item in chosen.values():
             rec = item["rec"]
             fh.write(json.dumps({**rec, "sample": item["sample"]}, ensure_ascii=False) + "\n")
     print(f"drew {len(chosen)} articles into {out / 'drawn.jsonl'}")

@@ -14,7 +14,6 @@ title + text for every corpus article, in corpus order.
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 

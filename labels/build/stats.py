@@ -3,9 +3,7 @@
     python labels/build/stats.py
 """
 
-import json
 from collections import Counter
-from pathlib import Path
 
 from merge import LABELS, THEMES, read_jsonl, read_labels
 
