@@ -67,7 +67,7 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     template = ThemeClassifier(C=C, lexical_dims=lexical_dims)
     cv = cross_validate(X, Y, themes, folds=folds, classifier=template, texts=texts)
     evaluation = dict(cv.scores)
-    random_rows = np.array([a.sample == "random" for a in articles])
+    random_rows = np.array([(a.sample or "").startswith("random") for a in articles])
     if random_rows.sum() >= 20:
         sample = theme_scores(Y[random_rows], cv.decisions[random_rows], themes)
         evaluation["random_sample"] = sample

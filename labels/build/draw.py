@@ -3,7 +3,7 @@
 This script only *chooses which articles get read*; it never assigns a label.
 Two kinds of draw:
 
-* a uniformly random sample (``sample: random``), so theme shares in the
+* a uniformly random sample (``sample: random:2011``), so theme shares in the
   labelled set can be checked against real output;
 * targeted candidates for the themes that are rare in KCNA output
   (agriculture, sport, heritage, and some construction), found by searching
@@ -53,7 +53,7 @@ def main(corpus: str, outdir: str) -> None:
     rng = random.Random(SEED)
     chosen: dict[str, dict] = {}
     for rec in rng.sample(records, RANDOM_N):
-        chosen[rec["id"]] = {"rec": rec, "sample": "random"}
+        chosen[rec["id"]] = {"rec": rec, "sample": "random:2011"}
     for theme, (pattern, n) in TARGETS.items():
         rx = re.compile(pattern, re.I)
         pool = [r for r in records if rx.search(r["title"]) and r["id"] not in chosen]

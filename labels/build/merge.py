@@ -1,4 +1,4 @@
-"""Build labels/kcna-2011.jsonl from the readings.
+"""Build the labelled files in labels/ from the readings.
 
 Inputs (all in this repository, except the corpus text):
 * ``labels/readings/first_*.jsonl``: the first reading of every drawn article
@@ -6,11 +6,15 @@ Inputs (all in this repository, except the corpus text):
 * ``labels/readings/second_*.jsonl``: an independent second reading of a subset,
   made without seeing the first, used for the agreement figures;
 * ``labels/build/adjudication.jsonl``: the label settled by the codebook where the
-  two readings disagreed, and consistency fixes under the added rulings.
-* ``labels/build/drawn.jsonl``: which articles were drawn, and how (random
-  sample, title search, nearest neighbours).
+  two readings disagreed, consistency fixes under the added rulings, re-readings
+  under rulings 11-13, and the review of the labels cleanlab flagged; a later
+  line for the same id overrides an earlier one;
+* ``labels/build/drawn.jsonl`` (2011) and ``labels/build/drawn-eras.jsonl``
+  (2015-2017 and 2024): which articles were drawn, and how.
 
-Run from the repository root: ``python labels/build/merge.py ../shared/corpus/kcna-2011.jsonl``.
+Run from the repository root: ``python labels/build/merge.py ../shared/corpus``.
+Every labelled file holds the article's whole text, as users feed it to the tagger;
+readers were shown the first 3,000 (2011) or 5,000 (later eras) characters.
 """
 
 import json
@@ -20,11 +24,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LABELS = HERE.parent
 THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
-TEXT_LIMIT = 3000  # what annotators were shown; longer articles are cut at a word boundary
-
-
-def cut(text: str) -> str:
-    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT].rsplit(" ", 1)[0]
+OUTPUTS = {  # labelled file -> (draw file, corpus files)
+    "kcna-2011.jsonl": ("drawn.jsonl", ("kcna-2011.jsonl",)),
+    "kcna-2015-2017.jsonl": ("drawn-eras.jsonl", ("kcna-2015-2017.jsonl",)),
+    "kcna-2024.jsonl": ("drawn-eras.jsonl", ("kcna-2024-jan-aug.jsonl",)),
+}
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -45,25 +49,30 @@ def read_labels(which: str = "first") -> dict[str, list[str]]:
     return labels
 
 
-def main(corpus: str) -> None:
-    records = {r["id"]: r for r in map(json.loads, open(corpus, encoding="utf-8"))}
-    drawn = read_jsonl(HERE / "drawn.jsonl")
+def main(corpus_dir: str) -> None:
     labels = read_labels()
     second = read_labels("second")
-    out = []
-    for d in drawn:
-        if d["id"] not in labels:
-            raise SystemExit(f"drawn article {d['id']} has no reading")
-        themes = labels[d["id"]]
-        assert all(t in THEMES for t in themes), (d["id"], themes)
-        r = records[d["id"]]
-        out.append({"id": r["id"], "date": r["date"], "source": r["source"], "title": r["title"],
-                    "text": cut(r["text"]), "themes": [t for t in THEMES if t in themes],
-                    "sample": d["sample"], "second_reading": d["id"] in second})
-    with open(LABELS / "kcna-2011.jsonl", "w", encoding="utf-8") as fh:
-        for row in out:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"wrote {len(out)} labelled articles to {LABELS / 'kcna-2011.jsonl'}")
+    for name, (draw_file, corpus_files) in OUTPUTS.items():
+        records = {}
+        for corpus in corpus_files:
+            with open(Path(corpus_dir) / corpus, encoding="utf-8") as fh:
+                records.update((r["id"], r) for r in map(json.loads, fh))
+        out = []
+        for d in read_jsonl(HERE / draw_file):
+            if d["id"] not in records:
+                continue  # drawn from the other corpus of this draw file
+            if d["id"] not in labels:
+                raise SystemExit(f"drawn article {d['id']} has no reading")
+            themes = labels[d["id"]]
+            assert all(t in THEMES for t in themes), (d["id"], themes)
+            r = records[d["id"]]
+            out.append({"id": r["id"], "date": r["date"], "source": r["source"], "title": r["title"],
+                        "text": r["text"], "themes": [t for t in THEMES if t in themes],
+                        "sample": d["sample"], "second_reading": d["id"] in second})
+        with open(LABELS / name, "w", encoding="utf-8") as fh:
+            for row in out:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"wrote {len(out)} labelled articles to {LABELS / name}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""Choose the recipe on held-out eras: train on some years, test on another era's random sample.
+
+Cross-validation inside one year flatters a model that users run on other years. Here
+every recipe is trained on the labelled articles of some eras (all of them: random
+samples and searched-for draws) and scored on the *random sample* of an era it never
+saw, which stands for that era's real output:
+
+    2011                     -> random sample of 2015-2017   (the 2011-only model's situation)
+    2011 + 2015 + 2016       -> random sample of 2017
+    2011 + 2015-2017         -> random sample of 2024        (today's captures)
+    2015-2017 + 2024         -> random sample of 2011
+
+Macro-F1 is over the themes with at least 10 examples in the test sample (rarer ones
+are printed, but their F1 is noise). ECE is the expected calibration error of all
+(article, theme) scores of the test sample.
+
+    python benchmarks/eras.py labels/*.jsonl --json benchmarks/eras.json | tee benchmarks/eras.txt
+
+Embeddings go through the normal cache, so a second run costs the classifier fits only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from kcna_themes.batch import BatchLog
+from kcna_themes.embedding import load_embedder
+from kcna_themes.labels import read_labelled, theme_matrix, themes_in
+from kcna_themes.model import ThemeClassifier, calibration_error, theme_scores
+
+SPLITS = [
+    ("2011", ["2011"], "2015-2017"),
+    ("2011+2015+2016", ["2011", "2015", "2016"], "2017"),
+    ("2011+2015-2017", ["2011", "2015", "2016", "2017"], "2024"),
+    ("2015-2017+2024", ["2015", "2016", "2017", "2024"], "2011"),
+]
+MIN_SUPPORT = 10
+
+
+def era_of(article) -> str:
+    return (article.capture.published or "")[:4]
+
+
+def in_era(years: np.ndarray, era: str) -> np.ndarray:
+    if "-" in era:
+        lo, hi = era.split("-")
+        return (years >= lo) & (years <= hi)
+    return years == era
+
+
+def embed(articles, variant: str) -> np.ndarray:
+    """Features of one embedding variant (each part through the cache)."""
+    if variant == "title+trunc128":
+        emb = load_embedder("default", long_text="truncate", max_tokens=128)
+        return np.hstack([emb.embed([a.capture.embed_text for a in articles]),
+                          emb.embed([a.capture.title or "" for a in articles])])
+    long_text, tokens = {"trunc128": ("truncate", 128), "chunk128": ("chunk", 128),
+                         "trunc256": ("truncate", 256)}[variant]
+    emb = load_embedder("default", long_text=long_text, max_tokens=tokens)
+    return emb.embed([a.capture.embed_text for a in articles])
+
+
+RECIPES = {
+    # name: (embedding variant, classifier parameters, thresholds on random samples, train eras restricted to 2011)
+    "2011 labels only (the shipped recipe)": ("trunc128", {}, False, True),
+    "all eras, current recipe": ("trunc128", {}, False, False),
+    "all eras, thresholds on random samples": ("trunc128", {}, True, False),
+    "all eras, chunked long texts": ("chunk128", {}, False, False),
+    "all eras, title embedded apart": ("title+trunc128", {}, False, False),
+    "all eras, title apart, thresholds on random": ("title+trunc128", {}, True, False),
+    "all eras, C=4": ("trunc128", {"C": 4.0}, False, False),
+    "all eras, lexical 512": ("trunc128", {"lexical_dims": 512, "lexical_vocabulary": 20_000}, False, False),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("labels", nargs="+")
+    ap.add_argument("--recipes", nargs="+", default=list(RECIPES))
+    ap.add_argument("--json")
+    args = ap.parse_args()
+
+    articles = read_labelled(args.labels, BatchLog())
+    themes = themes_in(articles)
+    Y = theme_matrix(articles, themes)
+    texts = np.array([a.capture.embed_text for a in articles], dtype=object)
+    years = np.array([era_of(a) for a in articles])
+    random_rows = np.array([(a.sample or "").startswith("random") for a in articles])
+    print(f"{len(articles)} labelled articles; per year: "
+          + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
+    features: dict[str, np.ndarray] = {}
+    results = []
+    for name in args.recipes:
+        variant, params, threshold_on_random, only_2011 = RECIPES[name]
+        if variant not in features:
+            features[variant] = embed(articles, variant)
+        X = features[variant]
+        for split, train_eras, test_era in SPLITS:
+            train = np.isin(years, train_eras)
+            if only_2011:
+                train &= years == "2011"
+            test = in_era(years, test_era) & random_rows
+            if not train.any() or not test.any():
+                continue
+            t0 = time.perf_counter()
+            clf = ThemeClassifier(**params).fit(X[train], Y[train], themes, list(texts[train]),
+                                                threshold_rows=random_rows[train] if threshold_on_random else None)
+            probs = clf.predict_proba(X[test], list(texts[test]))
+            scores = theme_scores(Y[test], probs >= clf.thresholds_, themes)
+            counted = [t for t in themes if scores["per_theme"][t]["support"] >= MIN_SUPPORT]
+            macro = float(np.mean([scores["per_theme"][t]["f1"] for t in counted]))
+            row = {"recipe": name, "train": split, "test": f"random {test_era}", "n_train": int(train.sum()),
+                   "n_test": int(test.sum()), "macro_f1": round(macro, 4), "themes_counted": counted,
+                   "micro_f1": None, "ece": calibration_error(Y[test], probs),
+                   "per_theme": {t: {k: scores["per_theme"][t][k] for k in ("precision", "recall", "f1", "support")}
+                                 for t in themes},
+                   "seconds": round(time.perf_counter() - t0, 1)}
+            tp = sum(s["tp"] for s in scores["per_theme"].values())
+            fp = sum(s["fp"] for s in scores["per_theme"].values())
+            fn = sum(s["fn"] for s in scores["per_theme"].values())
+            row["micro_f1"] = round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0
+            results.append(row)
+            print(f"{name:44} {split:15} -> {row['test']:17} n={row['n_test']:3} macro {macro:.3f} "
+                  f"micro {row['micro_f1']:.3f} ECE {row['ece']:.3f} | "
+                  + " ".join(f"{t[:5]} {row['per_theme'][t]['f1']:.2f}({row['per_theme'][t]['support']})"
+                             for t in themes), flush=True)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
