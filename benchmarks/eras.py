@@ -5,7 +5,7 @@ every recipe is trained on the labelled articles of some eras (all of them: rand
 samples and searched-for draws) and scored on the *random sample* of an era it never
 saw, which stands for that era's real output:
 
-    2011                     -> random sample of 2015-2017   (the 2011-only model's situation)
+    2011 + 2024              -> random sample of 2015-2017
     2011 + 2015 + 2016       -> random sample of 2017
     2011 + 2015-2017         -> random sample of 2024        (today's captures)
     2015-2017 + 2024         -> random sample of 2011
@@ -26,6 +26,7 @@ import json
 import time
 
 import numpy as np
+from joblib import Parallel, delayed
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import load_embedder
@@ -33,7 +34,7 @@ from kcna_themes.labels import read_labelled, theme_matrix, themes_in
 from kcna_themes.model import ThemeClassifier, calibration_error, theme_scores
 
 SPLITS = [
-    ("2011", ["2011"], "2015-2017"),
+    ("2011+2024", ["2011", "2024"], "2015-2017"),
     ("2011+2015+2016", ["2011", "2015", "2016"], "2017"),
     ("2011+2015-2017", ["2011", "2015", "2016", "2017"], "2024"),
     ("2015-2017+2024", ["2015", "2016", "2017", "2024"], "2011"),
@@ -82,6 +83,7 @@ def main() -> None:
     ap.add_argument("labels", nargs="+")
     ap.add_argument("--recipes", nargs="+", default=list(RECIPES))
     ap.add_argument("--json")
+    ap.add_argument("--jobs", type=int, default=2, help="classifier fits run in parallel")
     args = ap.parse_args()
 
     articles = read_labelled(args.labels, BatchLog())
@@ -93,41 +95,44 @@ def main() -> None:
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
     features: dict[str, np.ndarray] = {}
-    results = []
+    tasks = []
     for name in args.recipes:
         variant, params, threshold_on_random, only_2011 = RECIPES[name]
         if variant not in features:
             features[variant] = embed(articles, variant)
-        X = features[variant]
         for split, train_eras, test_era in SPLITS:
             train = np.isin(years, train_eras)
             if only_2011:
                 train &= years == "2011"
             test = in_era(years, test_era) & random_rows
-            if not train.any() or not test.any():
-                continue
-            t0 = time.perf_counter()
-            clf = ThemeClassifier(**params).fit(X[train], Y[train], themes, list(texts[train]),
-                                                threshold_rows=random_rows[train] if threshold_on_random else None)
-            probs = clf.predict_proba(X[test], list(texts[test]))
-            scores = theme_scores(Y[test], probs >= clf.thresholds_, themes)
-            counted = [t for t in themes if scores["per_theme"][t]["support"] >= MIN_SUPPORT]
-            macro = float(np.mean([scores["per_theme"][t]["f1"] for t in counted]))
-            row = {"recipe": name, "train": split, "test": f"random {test_era}", "n_train": int(train.sum()),
-                   "n_test": int(test.sum()), "macro_f1": round(macro, 4), "themes_counted": counted,
-                   "micro_f1": None, "ece": calibration_error(Y[test], probs),
-                   "per_theme": {t: {k: scores["per_theme"][t][k] for k in ("precision", "recall", "f1", "support")}
-                                 for t in themes},
-                   "seconds": round(time.perf_counter() - t0, 1)}
-            tp = sum(s["tp"] for s in scores["per_theme"].values())
-            fp = sum(s["fp"] for s in scores["per_theme"].values())
-            fn = sum(s["fn"] for s in scores["per_theme"].values())
-            row["micro_f1"] = round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0
-            results.append(row)
-            print(f"{name:44} {split:15} -> {row['test']:17} n={row['n_test']:3} macro {macro:.3f} "
-                  f"micro {row['micro_f1']:.3f} ECE {row['ece']:.3f} | "
-                  + " ".join(f"{t[:5]} {row['per_theme'][t]['f1']:.2f}({row['per_theme'][t]['support']})"
-                             for t in themes), flush=True)
+            if train.any() and test.any():
+                tasks.append((name, split, test_era, variant, params, threshold_on_random, train, test))
+
+    def run(name, split, test_era, variant, params, threshold_on_random, train, test):
+        X = features[variant]
+        t0 = time.perf_counter()
+        clf = ThemeClassifier(**params).fit(X[train], Y[train], themes, list(texts[train]),
+                                            threshold_rows=random_rows[train] if threshold_on_random else None)
+        probs = clf.predict_proba(X[test], list(texts[test]))
+        scores = theme_scores(Y[test], probs >= clf.thresholds_, themes)
+        counted = [t for t in themes if scores["per_theme"][t]["support"] >= MIN_SUPPORT]
+        per = scores["per_theme"]
+        tp, fp, fn = (sum(s[k] for s in per.values()) for k in ("tp", "fp", "fn"))
+        return {"recipe": name, "train": split, "test": f"random {test_era}", "n_train": int(train.sum()),
+                "n_test": int(test.sum()),
+                "macro_f1": round(float(np.mean([per[t]["f1"] for t in counted])), 4), "themes_counted": counted,
+                "micro_f1": round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0,
+                "ece": calibration_error(Y[test], probs),
+                "per_theme": {t: {k: per[t][k] for k in ("precision", "recall", "f1", "support")} for t in themes},
+                "seconds": round(time.perf_counter() - t0, 1)}
+
+    results = []
+    for row in Parallel(n_jobs=args.jobs, return_as="generator")(delayed(run)(*task) for task in tasks):
+        results.append(row)
+        print(f"{row['recipe']:44} {row['train']:15} -> {row['test']:17} n={row['n_test']:3} "
+              f"macro {row['macro_f1']:.3f} micro {row['micro_f1']:.3f} ECE {row['ece']:.3f} | "
+              + " ".join(f"{t[:5]} {row['per_theme'][t]['f1']:.2f}({row['per_theme'][t]['support']})"
+                         for t in themes), flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)

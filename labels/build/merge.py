@@ -9,8 +9,9 @@ Inputs (all in this repository, except the corpus text):
   two readings disagreed, consistency fixes under the added rulings, re-readings
   under rulings 11-13, and the review of the labels cleanlab flagged; a later
   line for the same id overrides an earlier one;
-* ``labels/build/drawn.jsonl`` (2011) and ``labels/build/drawn-eras.jsonl``
-  (2015-2017 and 2024): which articles were drawn, and how.
+* ``labels/build/drawn.jsonl`` (2011), ``labels/build/drawn-eras.jsonl`` (2015-2017
+  and 2024) and ``labels/build/drawn-eras-2.jsonl`` (the second 2015-2017 round):
+  which articles were drawn, and how.
 
 Run from the repository root: ``python labels/build/merge.py ../shared/corpus``.
 Every labelled file holds the article's whole text, as users feed it to the tagger;
@@ -24,10 +25,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LABELS = HERE.parent
 THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
-OUTPUTS = {  # labelled file -> (draw file, corpus files)
-    "kcna-2011.jsonl": ("drawn.jsonl", ("kcna-2011.jsonl",)),
-    "kcna-2015-2017.jsonl": ("drawn-eras.jsonl", ("kcna-2015-2017.jsonl",)),
-    "kcna-2024.jsonl": ("drawn-eras.jsonl", ("kcna-2024-jan-aug.jsonl",)),
+OUTPUTS = {  # labelled file -> (draw files, corpus files)
+    "kcna-2011.jsonl": (("drawn.jsonl",), ("kcna-2011.jsonl",)),
+    "kcna-2015-2017.jsonl": (("drawn-eras.jsonl", "drawn-eras-2.jsonl"), ("kcna-2015-2017.jsonl",)),
+    "kcna-2024.jsonl": (("drawn-eras.jsonl",), ("kcna-2024-jan-aug.jsonl",)),
 }
 
 
@@ -52,13 +53,13 @@ def read_labels(which: str = "first") -> dict[str, list[str]]:
 def main(corpus_dir: str) -> None:
     labels = read_labels()
     second = read_labels("second")
-    for name, (draw_file, corpus_files) in OUTPUTS.items():
+    for name, (draw_files, corpus_files) in OUTPUTS.items():
         records = {}
         for corpus in corpus_files:
             with open(Path(corpus_dir) / corpus, encoding="utf-8") as fh:
                 records.update((r["id"], r) for r in map(json.loads, fh))
         out = []
-        for d in read_jsonl(HERE / draw_file):
+        for d in (d for f in draw_files for d in read_jsonl(HERE / f)):
             if d["id"] not in records:
                 continue  # drawn from the other corpus of this draw file
             if d["id"] not in labels:

@@ -5,7 +5,7 @@
 
 from collections import Counter
 
-from merge import LABELS, THEMES, read_jsonl, read_labels
+from merge import LABELS, OUTPUTS, THEMES, read_jsonl, read_labels
 
 
 def agreement(first: dict, second: dict, ids) -> list[str]:
@@ -21,39 +21,43 @@ def agreement(first: dict, second: dict, ids) -> list[str]:
     return rows
 
 
-def main() -> None:
-    rows = read_jsonl(LABELS / "kcna-2011.jsonl")
-    group = {"random": "random sample", "search": "title search", "neighbours": "nearest neighbours",
-             "uncertain": "model uncertainty"}
-    for r in rows:
-        r["sample"] = group[r["sample"].split(":")[0]]
-    kinds = list(group.values())
+def counts_table(rows: list[dict], kinds: list[str]) -> None:
     print("| theme | all | " + " | ".join(kinds) + " |")
     print("|---|---:|" + "---:|" * len(kinds))
     for t in list(THEMES) + ["(none)"]:
         has = (lambda r: not r["themes"]) if t == "(none)" else (lambda r, t=t: t in r["themes"])
-        cells = [str(sum(has(r) for r in rows if r["sample"] == k)) for k in kinds]
+        cells = [str(sum(has(r) for r in rows if r["kind"] == k)) for k in kinds]
         print(f"| {t} | {sum(has(r) for r in rows)} | " + " | ".join(cells) + " |")
-    print(f"| articles | {len(rows)} | " + " | ".join(str(sum(r['sample'] == k for r in rows)) for k in kinds) + " |")
-    n_themes = Counter(len(r["themes"]) for r in rows)
-    print("\nthemes per article:", dict(sorted(n_themes.items())))
+    print(f"| articles | {len(rows)} | " + " | ".join(str(sum(r['kind'] == k for r in rows)) for k in kinds) + " |")
+
+
+def main() -> None:
+    group = {"random": "random sample", "rest": "rest of 2024", "search": "title search",
+             "neighbours": "nearest neighbours", "uncertain": "model uncertainty"}
+    for name in OUTPUTS:
+        rows = read_jsonl(LABELS / name)
+        for r in rows:
+            r["kind"] = group[r["sample"].split(":")[0]]
+        kinds = [k for k in group.values() if any(r["kind"] == k for r in rows)]
+        print(f"\n{name}")
+        counts_table(rows, kinds)
+        n_themes = Counter(len(r["themes"]) for r in rows)
+        print("themes per article:", dict(sorted(n_themes.items())))
 
     raw_first = {}
     for path in sorted((LABELS / "readings").glob("first_*.jsonl")):
         for row in read_jsonl(path):
             raw_first[row["id"]] = row["themes"]
     second = read_labels("second")
-    for title, batch in (("random sample and title-search draws", ("second_1", "second_2")),
-                         ("nearest-neighbour draw", ("second_3",)),
-                         ("economic-front draw", ("second_4",))):
+    for title, batch in (("2011: random sample and title-search draws", ("second_1", "second_2")),
+                         ("2011: nearest-neighbour draw", ("second_3",)),
+                         ("2011: economic-front draw", ("second_4",)),
+                         ("2011: all", ("second_1", "second_2", "second_3", "second_4")),
+                         ("2015-2017 and 2024", ("second_e01", "second_e02", "second_e03", "second_e04"))):
         ids = [r["id"] for b in batch for r in read_jsonl(LABELS / "readings" / f"{b}.jsonl")]
         print(f"\nAgreement, {title}: {len(ids)} articles, first vs second reading (before adjudication)")
         print("| theme | first reading | second reading | both | F1 |\n|---|---:|---:|---:|---:|")
         print("\n".join(agreement(raw_first, second, ids)))
-    ids = list(second)
-    print(f"\nAgreement, all {len(ids)} second readings")
-    print("| theme | first reading | second reading | both | F1 |\n|---|---:|---:|---:|---:|")
-    print("\n".join(agreement(raw_first, second, ids)))
 
 
 if __name__ == "__main__":
