@@ -87,7 +87,12 @@ def test_ctrl_c_on_a_real_run_stops_within_a_second_and_resume_completes_it(tmp_
     import time
 
     src = tmp_path / "corpus.jsonl"
-    src.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:3000]), encoding="utf-8")
+    # 3,000 distinct records, so the run lasts long enough to be interrupted: the slice's
+    # articles, each repeated with a numbered sentence (new text, so nothing comes from the cache)
+    articles = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    rows = [{**a, "id": f"{a['id']}-{k}", "text": f"{a['text']} Copy {k}."}
+            for k in range(3000 // len(articles) + 1) for a in articles][:3000]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     cmd = [sys.executable, "-m", "kcna_themes", "tag", str(src), "-o", str(out), "--cache-dir", str(tmp_path / "c")]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
