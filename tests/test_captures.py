@@ -199,3 +199,31 @@ def test_teaser_list_lines_never_become_body(body_lines, teaser_body, outlet):
 def test_reading_an_extracted_body_again_returns_it_unchanged(raw):
     body = parse_capture_text(raw)["text"]
     assert parse_capture_text(body)["text"] == body
+
+
+def test_leaders_names_glued_by_kcna_kp_are_set_apart_for_the_classifier_only():
+    # kcna.kp's 2024 text: the leaders' names set in their own typeface lose their spaces
+    glued = ("Pyongyang, August 16 (KCNA) -- The respected ComradeKim Jong Unvisited the site, where "
+             "PresidentKim Il Sungand ChairmanKim Jong Illed the work at theKim Il SungSquare.")
+    [cap] = [c for c in read_captures_from_records([{"id": "x", "title": "T", "text": glued}])]
+    assert cap.text == glued  # what the user gave is kept as it is, in the output too
+    assert ("The respected Comrade Kim Jong Un visited the site, where President Kim Il Sung and "
+            "Chairman Kim Jong Il led the work at the Kim Il Sung Square.") in cap.embed_text
+
+
+def test_mending_names_leaves_ordinary_text_alone():
+    from kcna_themes.captures import mend_glued_names
+
+    for text in ("Kim Jong Un’s letter", "Kimjongilia and Kimilsungia", "the Kim Il Sung-Kim Jong Il Foundation",
+                 "Kim Jong Suk", "Kim Yong Nam met Kim Jong Un.", "no names here"):
+        assert mend_glued_names(text) == text
+
+
+def read_captures_from_records(rows):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return list(read_captures([str(path)], BatchLog()))
