@@ -209,6 +209,12 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.option("--max-tokens", type=int, default=128, show_default=True,
               help="Encoder window in tokens (0: the model's own, 256 for the bundled model). 128 is twice as "
                    "fast and as accurate here, since the lexical features read the whole text.")
+@click.option("--headline/--no-headline", default=True, show_default=True,
+              help="Embed the headline (the title, or a bare capture's first paragraph) apart as well, and set "
+                   "its vector beside the article's.")
+@click.option("--thresholds-from", type=click.Choice(["random", "all"]), default="random", show_default=True,
+              help="Choose each theme's threshold on the labelled random samples of real output (sample "
+                   "'random:<era>'), or on every labelled article.")
 @click.option("--lexical-dims", default=256, show_default=True,
               help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
 @click.option("--C", "C", default=16.0, show_default=True, help="Inverse regularisation strength.")
@@ -216,8 +222,8 @@ def _print_scores(scores: dict, title: str) -> None:
 @cache_option
 @strict_option
 @quiet_option
-def train(labels, model_dir, embedder, backend, long_text, max_tokens, lexical_dims, C, folds, cache_dir, strict,
-          quiet):
+def train(labels, model_dir, embedder, backend, long_text, max_tokens, headline, thresholds_from, lexical_dims, C,
+          folds, cache_dir, strict, quiet):
     """Train a model folder from labelled articles.
 
     LABELS are .jsonl/.csv files with title, text and themes (a list, or
@@ -231,15 +237,19 @@ def train(labels, model_dir, embedder, backend, long_text, max_tokens, lexical_d
     folder = Path(model_dir) if model_dir else default_model_dir()
     with _errors_to_exit():
         emb = embedding.load_embedder(embedder, backend=backend, long_text=long_text, max_tokens=max_tokens or None,
-                                      cache_dir=cache_dir)
+                                      cache_dir=cache_dir, headline=headline)
         bar = _progress(quiet, "article")
         model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
-                                    progress=bar.update if bar is not None else None)
+                                    progress=bar.update if bar is not None else None,
+                                    thresholds_from=thresholds_from)
         if bar is not None:
             bar.close()
         _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata['training']['size']} articles:")
         if "random_sample" in scores:
-            _print_scores(scores["random_sample"], "the same, on the random sample only:")
+            _print_scores(scores["random_sample"], "the same, on the random samples only:")
+        for era, era_scores in scores.get("random_sample_by_era", {}).items():
+            _print_scores(era_scores, f"the same, on the random sample of {era} "
+                                      f"(calibration error {era_scores['calibration_error']:.3f}):")
         click.echo(f"model written to {folder}")
     _finish(log, "labelled articles")
 

@@ -121,9 +121,16 @@ class ThemeClassifier:
         return np.hstack([X, self.lexical_.transform(texts)])
 
     def fit(self, X: np.ndarray, Y: np.ndarray, themes: Sequence[str],
-            texts: Sequence[str] | None = None) -> "ThemeClassifier":
+            texts: Sequence[str] | None = None, threshold_rows: np.ndarray | None = None) -> "ThemeClassifier":
         """X: (n, dim) embeddings; Y: (n, k) 0/1 matrix, column j is ``themes[j]``;
-        texts: the embedded texts (needed when ``lexical_dims`` > 0)."""
+        texts: the embedded texts (needed when ``lexical_dims`` > 0).
+
+        ``threshold_rows`` (a boolean mask) chooses each theme's threshold on the
+        out-of-fold scores of those rows only: the random samples of real output,
+        where a rare theme is as rare as users meet it, rather than the whole set,
+        which was enriched with searched-for examples. A theme with fewer than 5
+        positives among those rows falls back to all rows.
+        """
         X = np.asarray(X, dtype=np.float32)
         Y = np.asarray(Y).astype(int)
         if Y.ndim != 2 or Y.shape[1] != len(themes) or len(X) != len(Y):
@@ -138,8 +145,13 @@ class ThemeClassifier:
         X = self._features(X, texts)
         self.estimators_ = [self._theme_model(Y[:, j]).fit(X, Y[:, j]) for j in range(len(themes))]
         oof = self._out_of_fold(X, Y)
-        self.thresholds_ = np.array([0.5 if np.isnan(oof[0, j]) else best_f1_threshold(Y[:, j], oof[:, j])
-                                     for j in range(len(themes))])
+        rows = np.ones(len(Y), dtype=bool) if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
+        thresholds = []
+        for j in range(len(themes)):
+            use = rows if Y[rows, j].sum() >= 5 else np.ones(len(Y), dtype=bool)
+            thresholds.append(0.5 if np.isnan(oof[0, j]) else best_f1_threshold(Y[use, j], oof[use, j]))
+        self.thresholds_ = np.array(thresholds)
+        self.oof_ = oof
         return self
 
     def _out_of_fold(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -238,7 +250,7 @@ class CrossValidation:
 
 def cross_validate(X: np.ndarray, Y: np.ndarray, themes: Sequence[str], folds: int = 5,
                    classifier: ThemeClassifier | None = None, texts: Sequence[str] | None = None,
-                   random_state: int = 0) -> CrossValidation:
+                   random_state: int = 0, threshold_rows: np.ndarray | None = None) -> CrossValidation:
     """k-fold cross-validation of the whole recipe, thresholds included.
 
     Each fold's classifier learns its lexical features and chooses its thresholds
@@ -252,7 +264,8 @@ def cross_validate(X: np.ndarray, Y: np.ndarray, themes: Sequence[str], folds: i
     decisions = np.zeros(Y.shape, dtype=bool)
     for train, test in KFold(folds, shuffle=True, random_state=random_state).split(X):
         clf = clone_classifier(template)
-        clf.fit(X[train], Y[train], themes, None if texts is None else list(texts[train]))
+        clf.fit(X[train], Y[train], themes, None if texts is None else list(texts[train]),
+                threshold_rows=None if threshold_rows is None else np.asarray(threshold_rows)[train])
         probs[test] = clf.predict_proba(X[test], None if texts is None else list(texts[test]))
         decisions[test] = probs[test] >= clf.thresholds_
     scores = theme_scores(Y, decisions, themes)

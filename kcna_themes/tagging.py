@@ -34,7 +34,8 @@ def load_tagger(model_dir=None, embedder_override: str | None = None, cache_dir=
     emb = embedding.load_embedder(embedder_override or spec.get("model") or "default",
                                   backend=spec.get("backend") or "onnx-int8",
                                   long_text=spec.get("long_text") or "truncate",
-                                  max_tokens=spec.get("max_tokens"), cache_dir=cache_dir, use_cache=use_cache)
+                                  max_tokens=spec.get("max_tokens"), cache_dir=cache_dir, use_cache=use_cache,
+                                  headline=bool(spec.get("headline")))
     return load_model(folder, embedder_id=emb.id), emb
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from .batch import BatchLog
+from .embedding import innermost
 from .errors import KcnaThemesError
 from .labels import LabelledArticle, read_labelled, theme_matrix, themes_in
-from .model import ThemeClassifier, ThemeModel, cross_validate, save_model, theme_scores, training_hash
+from .model import (ThemeClassifier, ThemeModel, calibration_error, cross_validate, save_model, theme_scores,
+                    training_hash)
 
 
 def embed_articles(articles: Sequence[LabelledArticle], embedder, batch_size: int = 256,
@@ -27,10 +30,11 @@ def embed_articles(articles: Sequence[LabelledArticle], embedder, batch_size: in
 
 def embedder_spec(embedder) -> dict:
     """What the metadata records about the embedder, so tagging can rebuild and check it."""
-    inner = getattr(embedder, "embedder", embedder)
+    inner = innermost(embedder)
     return {"id": embedder.id, "dim": int(embedder.dim), "model": getattr(inner, "model", embedder.id),
             "backend": getattr(inner, "backend", None), "long_text": getattr(inner, "long_text", None),
-            "max_tokens": getattr(inner, "max_tokens", None), "encoder_sha256": getattr(embedder, "fingerprint", None)}
+            "max_tokens": getattr(inner, "max_tokens", None), "headline": embedder.id.endswith("+headline"),
+            "encoder_sha256": getattr(embedder, "fingerprint", None)}
 
 
 def adjustment_rates(all_labels: dict, random_sample: dict) -> dict:
@@ -46,13 +50,27 @@ def adjustment_rates(all_labels: dict, random_sample: dict) -> dict:
                 "tpr": all_labels[t]["tpr"], "fpr": random_sample[t]["fpr"]} for t in all_labels}
 
 
+def is_random_sample(article: LabelledArticle) -> bool:
+    """Drawn uniformly from real output (``sample`` "random" or "random:<era>")."""
+    return (article.sample or "").split(":")[0] == "random"
+
+
+def sample_era(article: LabelledArticle) -> str | None:
+    """The era a random sample stands for: "random:2024" -> "2024"."""
+    parts = (article.sample or "").split(":", 1)
+    return parts[1] if len(parts) == 2 else None
+
+
 def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 16.0,
                 lexical_dims: int = 256, folds: int = 5, X: np.ndarray | None = None,
-                progress=None) -> tuple[ThemeModel, dict]:
+                progress=None, thresholds_from: str = "all") -> tuple[ThemeModel, dict]:
     """Read labels, cross-validate the recipe, fit on everything, save the folder.
 
     ``X`` may hold precomputed embeddings (one row per article, in file order).
-    Returns the saved model and its cross-validated scores.
+    ``thresholds_from`` "random" chooses each theme's threshold on the articles whose
+    ``sample`` marks them as a random sample of real output, "all" on every article.
+    Returns the saved model and its cross-validated scores; the scores on each era's
+    random sample are kept apart, as is the calibration error there.
     """
     articles = read_labelled(label_inputs, log)
     if not articles:
@@ -64,20 +82,32 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
         X = embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, themes)
     texts = [a.capture.embed_text for a in articles]
+    random_rows = np.array([is_random_sample(a) for a in articles])
+    threshold_rows = random_rows if thresholds_from == "random" and random_rows.any() else None
     template = ThemeClassifier(C=C, lexical_dims=lexical_dims)
-    cv = cross_validate(X, Y, themes, folds=folds, classifier=template, texts=texts)
+    cv = cross_validate(X, Y, themes, folds=folds, classifier=template, texts=texts, threshold_rows=threshold_rows)
     evaluation = dict(cv.scores)
-    random_rows = np.array([(a.sample or "").startswith("random") for a in articles])
     if random_rows.sum() >= 20:
         sample = theme_scores(Y[random_rows], cv.decisions[random_rows], themes)
         evaluation["random_sample"] = sample
         evaluation["adjustment_rates"] = adjustment_rates(evaluation["per_theme"], sample["per_theme"])
-    classifier = ThemeClassifier(C=C, lexical_dims=lexical_dims).fit(X, Y, themes, texts)
+    by_era = {}
+    for era in sorted({sample_era(a) for a in articles if is_random_sample(a)} - {None}):
+        rows = np.array([is_random_sample(a) and sample_era(a) == era for a in articles])
+        by_era[era] = {**theme_scores(Y[rows], cv.decisions[rows], themes),
+                       "calibration_error": calibration_error(Y[rows], cv.probs[rows])}
+    if by_era:
+        evaluation["random_sample_by_era"] = by_era
+    classifier = ThemeClassifier(C=C, lexical_dims=lexical_dims).fit(X, Y, themes, texts, threshold_rows)
     ids = [a.capture.id for a in articles]
+    years = Counter((a.capture.published or "undated")[:4] for a in articles)
     training = {"size": len(articles), "sha256": training_hash(ids, texts, Y, themes),
                 "files": sorted({Path(a.capture.path).name for a in articles}),
                 "positives": {t: int(Y[:, j].sum()) for j, t in enumerate(themes)},
-                "none": int((Y.sum(axis=1) == 0).sum())}
+                "none": int((Y.sum(axis=1) == 0).sum()),
+                "articles_per_year": dict(sorted(years.items())),
+                "random_samples": dict(sorted(Counter(a.sample for a in articles if is_random_sample(a)).items())),
+                "thresholds_from": "random samples" if threshold_rows is not None else "all labelled articles"}
     model = save_model(model_dir, classifier, embedder_spec(embedder), training, evaluation)
     return model, evaluation
 

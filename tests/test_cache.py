@@ -35,3 +35,20 @@ def test_cache_keys_on_embedder_and_exact_text(tmp_path):
     other = CachedEmbedder(FakeEmbedder(id="another-model"), EmbeddingCache(tmp_path))
     other.embed(["rice harvest"])
     assert other.misses == 1
+
+
+def test_headline_embedder_sets_the_first_lines_vector_beside_the_articles(tmp_path):
+    from kcna_themes.embedding import HeadlineEmbedder, innermost
+
+    fake = FakeEmbedder()
+    emb = HeadlineEmbedder(CachedEmbedder(fake, EmbeddingCache(tmp_path)))
+    texts = ["Rice Harvest Ends\nFarmers gathered the rice harvest.", "A bare capture without a title."]
+    X = emb.embed(texts)
+    assert emb.id == "fake-hash-64+headline" and emb.dim == 128 and X.shape == (2, 128)
+    assert np.allclose(X[:, :64], fake.embed(texts))
+    assert np.allclose(X[0, 64:], fake.embed(["Rice Harvest Ends"])[0])
+    assert np.allclose(X[1, 64:], X[1, :64])  # one line: the headline is the text
+    assert innermost(emb) is fake
+    before = emb.hits
+    emb.embed(texts)
+    assert emb.hits - before == 4  # both parts were served from the cache the second time
