@@ -6,10 +6,27 @@ the target only when complete (``os.replace`` is atomic on one filesystem).
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from .errors import OutputError
+
+
+def _create_part_file(folder: Path, name: str) -> tuple[int, str]:
+    """A new, unique ``.NAME.*.part`` file with a normal file's mode (0666 less the umask).
+
+    Created with ``os.open`` and mode 0o666, so the kernel applies the umask: reading
+    the umask would mean setting it, which races with other threads.
+    """
+    for _ in range(100):
+        tmp = str(folder / f".{name}.{secrets.token_hex(6)}.part")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{folder / name}: cannot write here ({exc.strerror or exc})") from exc
+    raise OutputError(f"{folder / name}: cannot create a temporary file beside it")
 
 
 @contextlib.contextmanager
@@ -24,13 +41,7 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8", newline:
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
+    fd, tmp = _create_part_file(folder, target.name)
     binary = "b" in mode
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding,

@@ -7,6 +7,7 @@ interrupted (Ctrl-C).
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -96,13 +97,26 @@ embedder_option = click.option("--embedder", default=None, metavar="PATH_OR_NAME
 def cli():
     """Tag North Korean state-media articles with propaganda themes.
 
-    Themes (see the codebook in labels/README.md): leader, construction,
-    agriculture, sport, heritage, diplomacy; an article may have several, or none.
+    Themes (the codebook, with its rulings on hard cases: kcna-themes codebook):
+    leader, construction, agriculture, sport, heritage, diplomacy; an article may
+    have several, or none.
 
     Exit status: 0 all inputs processed, 1 some inputs skipped (each named on
     stderr), 2 usage error or a model/output that cannot be used, 130
     interrupted (Ctrl-C; complete records are kept, continue with --resume).
     """
+    # the command line is the caller that knows no model hub is needed: the bundled
+    # encoder is read from disk, and nothing may be fetched at run time
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@cli.command()
+def codebook():
+    """Print the theme codebook: the six themes and the rulings on hard cases."""
+    from importlib.resources import files
+
+    click.echo(files("kcna_themes").joinpath("codebook.md").read_text(encoding="utf-8"))
 
 
 @cli.command()
@@ -219,11 +233,12 @@ def _print_scores(scores: dict, title: str) -> None:
               help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
 @click.option("--C", "C", default=16.0, show_default=True, help="Inverse regularisation strength.")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds for the reported scores.")
+@click.option("--jobs", default=1, show_default=True, help="Cross-validation folds fitted at once (processes).")
 @cache_option
 @strict_option
 @quiet_option
 def train(labels, model_dir, embedder, backend, long_text, max_tokens, headline, thresholds_from, lexical_dims, C,
-          folds, cache_dir, strict, quiet):
+          folds, jobs, cache_dir, strict, quiet):
     """Train a model folder from labelled articles.
 
     LABELS are .jsonl/.csv files with title, text and themes (a list, or
@@ -241,7 +256,7 @@ def train(labels, model_dir, embedder, backend, long_text, max_tokens, headline,
         bar = _progress(quiet, "article")
         model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
                                     progress=bar.update if bar is not None else None,
-                                    thresholds_from=thresholds_from)
+                                    thresholds_from=thresholds_from, n_jobs=jobs)
         if bar is not None:
             bar.close()
         _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata['training']['size']} articles:")

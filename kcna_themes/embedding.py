@@ -103,8 +103,9 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model, on ONNX Runtime (int8, the default) or on PyTorch.
 
     ``model`` is "default" (the bundled all-MiniLM-L6-v2), a local folder, or a
-    model name already in the local Hugging Face cache (nothing is downloaded:
-    HF_HUB_OFFLINE is set). ``long_text`` is "truncate" (the encoder reads the
+    model name already in the local Hugging Face cache (the library downloads
+    nothing; a caller without a model hub sets HF_HUB_OFFLINE=1, as the command
+    line does). ``long_text`` is "truncate" (the encoder reads the
     first ``max_tokens`` tokens, by default the model's window) or "chunk" (embed
     pieces of the text and average them). The ``id`` names all of these, because
     each changes the vectors.
@@ -137,8 +138,6 @@ class SentenceTransformerEmbedder:
 
     def _load(self):
         if self._encoder is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             path = bundled_model_path() if self.model == DEFAULT_EMBEDDER else self.model
             from . import encoders
 

@@ -107,19 +107,24 @@ def _export_and_quantize(model_dir: Path, work: Path) -> str:
 def build_onnx_int8(model_dir: Path, target: Path) -> None:
     """Export a sentence-transformer's transformer to ONNX and quantize it to int8.
 
-    Offline and once. The result goes to a temporary folder and is renamed into
-    place, so a half-built encoder is never used. The exporters' warnings and
-    advice are meant for their own developers and are kept off the user's screen.
+    Offline and once. The export runs in a child Python process, so that the
+    exporters' logging and warnings (meant for their own developers) are kept off
+    the user's screen without touching this process's logging or warning filters.
+    The result goes to a temporary folder and is renamed into place, so a
+    half-built encoder is never used.
     """
+    import subprocess
+    import sys
+
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    root = logging.getLogger()
-    level = root.level
     try:
-        root.setLevel(logging.ERROR)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch_version = _export_and_quantize(model_dir, work)
+        child = subprocess.run([sys.executable, "-m", "kcna_themes.encoders", str(model_dir), str(work)],
+                               capture_output=True, text=True)
+        if child.returncode != 0:
+            last = (child.stderr.strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"the export failed: {last}")
+        torch_version = child.stdout.strip().splitlines()[-1]
         for name in ("tokenizer.json", "sentence_bert_config.json"):
             if (model_dir / name).exists():
                 shutil.copy(model_dir / name, work / name)
@@ -139,8 +144,13 @@ def build_onnx_int8(model_dir: Path, target: Path) -> None:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    finally:
-        root.setLevel(level)
+
+
+def _export_in_this_process(model_dir: str, work: str) -> None:
+    """The child process of ``build_onnx_int8``: quiet exporters, then print torch's version."""
+    logging.getLogger().setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    print(_export_and_quantize(Path(model_dir), Path(work)))
 
 
 @contextlib.contextmanager
@@ -230,3 +240,9 @@ class OnnxInt8Encoder:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
             raise
+
+
+if __name__ == "__main__":  # the export child of build_onnx_int8
+    import sys
+
+    _export_in_this_process(sys.argv[1], sys.argv[2])

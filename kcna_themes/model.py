@@ -250,24 +250,33 @@ class CrossValidation:
 
 def cross_validate(X: np.ndarray, Y: np.ndarray, themes: Sequence[str], folds: int = 5,
                    classifier: ThemeClassifier | None = None, texts: Sequence[str] | None = None,
-                   random_state: int = 0, threshold_rows: np.ndarray | None = None) -> CrossValidation:
+                   random_state: int = 0, threshold_rows: np.ndarray | None = None,
+                   n_jobs: int | None = None) -> CrossValidation:
     """k-fold cross-validation of the whole recipe, thresholds included.
 
     Each fold's classifier learns its lexical features and chooses its thresholds
     on its own training part only, so the scores are honest estimates for unseen
-    articles.
+    articles. ``n_jobs`` folds are fitted at once (joblib processes; default one).
     """
+    from joblib import Parallel, delayed
+
     template = classifier or ThemeClassifier(random_state=random_state)
     X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y).astype(int)
     texts = np.asarray(texts, dtype=object) if texts is not None else None
-    probs = np.zeros(Y.shape)
-    decisions = np.zeros(Y.shape, dtype=bool)
-    for train, test in KFold(folds, shuffle=True, random_state=random_state).split(X):
+    rows = None if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
+
+    def one_fold(train, test):
         clf = clone_classifier(template)
         clf.fit(X[train], Y[train], themes, None if texts is None else list(texts[train]),
-                threshold_rows=None if threshold_rows is None else np.asarray(threshold_rows)[train])
-        probs[test] = clf.predict_proba(X[test], None if texts is None else list(texts[test]))
-        decisions[test] = probs[test] >= clf.thresholds_
+                threshold_rows=None if rows is None else rows[train])
+        return test, clf.predict_proba(X[test], None if texts is None else list(texts[test])), clf.thresholds_
+
+    probs = np.zeros(Y.shape)
+    decisions = np.zeros(Y.shape, dtype=bool)
+    splits = KFold(folds, shuffle=True, random_state=random_state).split(X)
+    for test, fold_probs, thresholds in Parallel(n_jobs=n_jobs)(delayed(one_fold)(tr, te) for tr, te in splits):
+        probs[test] = fold_probs
+        decisions[test] = fold_probs >= thresholds
     scores = theme_scores(Y, decisions, themes)
     scores["calibration_error"] = calibration_error(Y, probs)
     scores["brier"] = round(float(np.mean((probs - Y) ** 2)), 4)

@@ -46,11 +46,14 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 
 
 def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel) -> dict:
-    """The output record: themes over their thresholds, strongest first, and every score."""
+    """The output record: themes over their thresholds, strongest first, and every score.
+
+    The thresholds are the classifier's own (``thresholds_``), stored once with it; the
+    rounded copy in ``metadata.json`` is for reading, and editing it changes nothing.
+    """
     themes = model.themes
-    thresholds = model.metadata["thresholds"]
     order = np.argsort(-probs, kind="stable")
-    chosen = [themes[j] for j in order if probs[j] >= thresholds[themes[j]]]
+    chosen = [themes[j] for j in order if probs[j] >= model.classifier.thresholds_[j]]
     return {
         "id": capture.id,
         "title": capture.title,

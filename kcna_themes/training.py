@@ -63,7 +63,7 @@ def sample_era(article: LabelledArticle) -> str | None:
 
 def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 16.0,
                 lexical_dims: int = 256, folds: int = 5, X: np.ndarray | None = None,
-                progress=None, thresholds_from: str = "all") -> tuple[ThemeModel, dict]:
+                progress=None, thresholds_from: str = "all", n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
     """Read labels, cross-validate the recipe, fit on everything, save the folder.
 
     ``X`` may hold precomputed embeddings (one row per article, in file order).
@@ -85,7 +85,8 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     random_rows = np.array([is_random_sample(a) for a in articles])
     threshold_rows = random_rows if thresholds_from == "random" and random_rows.any() else None
     template = ThemeClassifier(C=C, lexical_dims=lexical_dims)
-    cv = cross_validate(X, Y, themes, folds=folds, classifier=template, texts=texts, threshold_rows=threshold_rows)
+    cv = cross_validate(X, Y, themes, folds=folds, classifier=template, texts=texts, threshold_rows=threshold_rows,
+                        n_jobs=n_jobs)
     evaluation = dict(cv.scores)
     if random_rows.sum() >= 20:
         sample = theme_scores(Y[random_rows], cv.decisions[random_rows], themes)
@@ -121,6 +122,5 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, embedder, log
     X = embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, model.themes)
     texts = [a.capture.embed_text for a in articles]
-    decisions = model.classifier.predict_proba(X, texts) >= np.array([model.metadata["thresholds"][t]
-                                                               for t in model.themes])
+    decisions = model.classifier.predict_proba(X, texts) >= model.classifier.thresholds_
     return theme_scores(Y, decisions, model.themes)

@@ -1,0 +1,118 @@
+"""The front door for Python users: load a model, score texts, tag a table.
+
+    import kcna_themes
+    model = kcna_themes.load_model()              # the shipped model, or load_model("my-model")
+    model.themes                                  # ['leader', 'construction', ...]
+    model.predict_proba(["Kim Jong Un Inspects ..."])   # (n, k) probabilities
+    model.predict(texts)                          # [['leader', 'construction'], [], ...]
+    model.tag(frame)                              # a DataFrame with themes and score_<theme> columns
+
+The same embedder (behind the same on-disk cache) and the same scoring as
+``kcna-themes tag``: a text scored here gets the scores the command line gives it.
+The caller sets HF_HUB_OFFLINE=1 where no model hub can be reached (nothing here
+downloads anything).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import numpy as np
+
+from .captures import mend_glued_names
+from .embedding import Embedder
+from .errors import KcnaThemesError
+from .model import ThemeModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+def classifier_text(text: str, title: str | None = None) -> str:
+    """What the classifier reads for an article: its title, a newline, its body (as ``Capture.embed_text``)."""
+    return mend_glued_names(f"{title}\n{text}" if title else text)
+
+
+class Model:
+    """A loaded model folder with the embedder it was trained with."""
+
+    def __init__(self, model: ThemeModel, embedder: Embedder):
+        self.model = model
+        self.embedder = embedder
+
+    @property
+    def themes(self) -> list[str]:
+        return self.model.themes
+
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
+    @property
+    def metadata(self) -> dict:
+        return self.model.metadata
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Each theme's cut-off: a theme is tagged when its probability reaches it."""
+        return {t: float(v) for t, v in zip(self.themes, self.model.classifier.thresholds_)}
+
+    def predict_proba(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
+        """(n, k) probabilities; column j is ``themes[j]``. ``titles``, if given, one per text."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        heads = list(titles) if titles is not None else [None] * len(texts)
+        if len(heads) != len(texts):
+            raise KcnaThemesError(f"{len(texts)} texts but {len(heads)} titles")
+        read = [classifier_text(str(t), h) for t, h in zip(texts, heads)]
+        if not read:
+            return np.zeros((0, len(self.themes)))
+        return self.model.classifier.predict_proba(self.embedder.embed(read), read)
+
+    def predict(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> list[list[str]]:
+        """The themes of each text that reach their thresholds, strongest first."""
+        return [self.themes_of(p) for p in self.predict_proba(texts, titles)]
+
+    def themes_of(self, probs: np.ndarray) -> list[str]:
+        """Themes whose probability reaches the threshold, strongest first."""
+        cut = self.model.classifier.thresholds_
+        return [self.themes[j] for j in np.argsort(-probs, kind="stable") if probs[j] >= cut[j]]
+
+    def tag(self, data: "pd.DataFrame | Iterable[dict[str, Any]]", text: str = "text",
+            title: str | None = "title") -> "pd.DataFrame":
+        """A copy of ``data`` (a DataFrame or records) with ``themes`` and ``score_<theme>`` columns.
+
+        ``text`` names the body column; ``title`` the title column (used when present).
+        """
+        import pandas as pd
+
+        frame = data.copy() if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
+        if text not in frame.columns:
+            raise KcnaThemesError(f"no {text!r} column to tag (columns: {', '.join(map(str, frame.columns))})")
+        bodies = ["" if pd.isna(v) else str(v) for v in frame[text]]
+        titles = (["" if pd.isna(v) else str(v) for v in frame[title]]
+                  if title and title in frame.columns else None)
+        P = self.predict_proba(bodies, titles)
+        frame["themes"] = [self.themes_of(p) for p in P]
+        for j, theme in enumerate(self.themes):
+            frame[f"score_{theme}"] = P[:, j] if len(P) else []
+        return frame
+
+
+def load_model(path: str | Path | None = None, *, embedder: Embedder | None = None, cache_dir=None,
+               use_cache: bool = True) -> Model:
+    """The shipped model (``path=None``) or a model folder, ready to score texts.
+
+    ``embedder`` replaces the one the model was trained with (it must make the same
+    vectors: its ``id`` is checked against the model's); by default that one is
+    rebuilt from the metadata, behind the embedding cache in ``cache_dir``.
+    """
+    from .tagging import load_tagger
+
+    if embedder is None:
+        model, embedder = load_tagger(path, None, cache_dir, use_cache=use_cache)
+    else:
+        from .model import default_model_dir, load_model as load_folder
+
+        model = load_folder(Path(path) if path else default_model_dir(), embedder_id=embedder.id)
+    return Model(model, embedder)
