@@ -53,7 +53,10 @@ def main() -> None:
                          ("2011: nearest-neighbour draw", ("second_3",)),
                          ("2011: economic-front draw", ("second_4",)),
                          ("2011: all", ("second_1", "second_2", "second_3", "second_4")),
-                         ("2015-2017 and 2024", ("second_e01", "second_e02", "second_e03", "second_e04"))):
+                         ("2015-2017 and 2024, first round", ("second_e01", "second_e02", "second_e03", "second_e04")),
+                         ("2015-2017, second round", ("second_e05",)),
+                         ("2015-2017 and 2024: all", ("second_e01", "second_e02", "second_e03", "second_e04",
+                                                     "second_e05"))):
         ids = [r["id"] for b in batch for r in read_jsonl(LABELS / "readings" / f"{b}.jsonl")]
         print(f"\nAgreement, {title}: {len(ids)} articles, first vs second reading (before adjudication)")
         print("| theme | first reading | second reading | both | F1 |\n|---|---:|---:|---:|---:|")
