@@ -56,7 +56,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=800)
     args = ap.parse_args()
-    rows = [json.loads(l) for l in open(CORPUS, encoding="utf-8")][:args.n]
+    rows = [json.loads(ln) for ln in open(CORPUS, encoding="utf-8")][:args.n]
     texts = [r["title"] + "\n" + r["text"] for r in rows]
     cache = default_cache_dir() / "encoders"
     OnnxInt8Encoder(bundled_model_path(), BUNDLED_MODEL, cache)  # builds it if needed

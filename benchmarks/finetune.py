@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 import torch
-
 from eras import SPLITS, in_era
+
 from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import bundled_model_path
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
@@ -49,7 +49,10 @@ def fine_tune(texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
     target = torch.tensor(Y, dtype=torch.float32)
     rng = np.random.default_rng(seed)
     steps = epochs * int(np.ceil(len(texts) / batch))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, 1 - s / steps))
+    def warmup_then_decay(step: int) -> float:
+        return min(1.0, (step + 1) / (0.1 * steps)) * max(0.0, 1 - step / steps)
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_then_decay)
     model.train()
     for _ in range(epochs):
         order = rng.permutation(len(texts))

@@ -15,8 +15,9 @@ downloads anything).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -78,8 +79,8 @@ class Model:
         cut = self.model.classifier.thresholds_
         return [self.themes[j] for j in np.argsort(-probs, kind="stable") if probs[j] >= cut[j]]
 
-    def tag(self, data: "pd.DataFrame | Iterable[dict[str, Any]]", text: str = "text",
-            title: str | None = "title") -> "pd.DataFrame":
+    def tag(self, data: pd.DataFrame | Iterable[dict[str, Any]], text: str = "text",
+            title: str | None = "title") -> pd.DataFrame:
         """A copy of ``data`` (a DataFrame or records) with ``themes`` and ``score_<theme>`` columns.
 
         ``text`` names the body column; ``title`` the title column (used when present).
@@ -112,7 +113,8 @@ def load_model(path: str | Path | None = None, *, embedder: Embedder | None = No
     if embedder is None:
         model, embedder = load_tagger(path, None, cache_dir, use_cache=use_cache)
     else:
-        from .model import default_model_dir, load_model as load_folder
+        from .model import default_model_dir
+        from .model import load_model as load_folder
 
         model = load_folder(Path(path) if path else default_model_dir(), embedder_id=embedder.id)
     return Model(model, embedder)

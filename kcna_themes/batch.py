@@ -7,7 +7,7 @@ With ``strict=True`` the first problem is raised instead.
 """
 
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import InputError
 

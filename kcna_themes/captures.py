@@ -19,10 +19,10 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .batch import BatchLog
 from .errors import InputError
@@ -365,7 +365,7 @@ def capture_from_html(html: str, path) -> Capture:
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
-    if hasattr(doc, "as_dict"):
+    if doc is not None and not isinstance(doc, dict):  # trafilatura 2 returns a Document
         doc = doc.as_dict()
     doc = doc or {}
     title = " ".join((doc.get("title") or "").split()) or None
@@ -471,7 +471,7 @@ def read_captures(inputs: Iterable[str], log: BatchLog, max_bytes: int = DEFAULT
                 path = Path("<stdin>.jsonl") if data.lstrip()[:1] == b"{" else Path("<stdin>")
                 captures = captures_from_file(path, log, max_bytes, data=data)
             else:
-                captures = captures_from_file(item, log, max_bytes)
+                captures = captures_from_file(Path(item), log, max_bytes)
             for cap in captures:
                 if cap.id in seen_ids:
                     log.skip(InputError(cap.path, "duplicate id", cap.id, line=cap.line))

@@ -22,7 +22,6 @@ from .captures import DEFAULT_MAX_BYTES, read_captures
 from .errors import InputError, KcnaThemesError, ModelError, OutputError
 from .model import default_model_dir
 from .report_cli import report
-from .tagging import load_tagger
 
 EXIT_SKIPPED = 1
 EXIT_UNUSABLE = 2
@@ -156,7 +155,7 @@ def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, 
             raise click.UsageError("--resume needs --output")
         if output:
             check_writable(output)
-        model, emb = load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache)
+        model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
         captures = (c for c in read_captures(inputs, log, int(max_size * 1e6)) if c.id not in done_ids)
         bar = _progress(quiet, "article")
@@ -282,6 +281,7 @@ def evaluate(labels, model_dir, embedder, cache_dir, strict, quiet):
     Prints precision, recall, F1 and support per theme, and macro-F1. Use
     articles the model was not trained on, or the figures flatter it.
     """
+    from .tagging import load_tagger
     from .training import evaluate_model
 
     log = BatchLog(strict=strict, echo=_err)

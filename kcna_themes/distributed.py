@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .atomic import atomic_write
 from .batch import BatchLog
@@ -41,6 +41,7 @@ def plan_shards(inputs: Iterable[str], shard_size: int = 2000, log: BatchLog | N
     for path in expand_inputs(inputs, log):
         if path == "-":
             raise InputError("-", "stdin cannot be sharded", "write it to a file first")
+        path = Path(path)
         if path.suffix.lower() in (".jsonl", ".ndjson"):
             if loose:
                 shards.append(Shard(tuple(loose)))

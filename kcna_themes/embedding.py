@@ -16,8 +16,9 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -125,7 +126,7 @@ class SentenceTransformerEmbedder:
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.name = BUNDLED_MODEL if model == DEFAULT_EMBEDDER else model
         self.id = f"{self.name}|{backend}|{long_text}" + (f"-{max_tokens}" if max_tokens else "")
-        self._encoder = None
+        self._encoder: Any = None  # a TorchEncoder or OnnxInt8Encoder, loaded on first use
 
     @property
     def dim(self) -> int:
@@ -184,7 +185,7 @@ class EmbeddingCache:
 
     @staticmethod
     def key(embedder_id: str, text: str) -> str:
-        return hashlib.sha256(f"{embedder_id}\n{text}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{embedder_id}\n{text}".encode()).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

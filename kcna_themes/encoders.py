@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -211,7 +212,7 @@ class OnnxInt8Encoder:
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self.threads = threads or min(os.cpu_count() or 1, 8)
-        self._pool = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def _one(self, text: str) -> np.ndarray:
         encoded = self.tokenizer.encode(text)
@@ -231,13 +232,12 @@ class OnnxInt8Encoder:
         if self.threads == 1 or len(texts) == 1:
             return np.vstack([self._one(t) for t in texts]).astype(np.float32)
         if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="kcna-encoder")
+        pool = self._pool
         try:
-            return np.vstack(list(self._pool.map(self._one, texts))).astype(np.float32)
+            return np.vstack(list(pool.map(self._one, texts))).astype(np.float32)
         except KeyboardInterrupt:  # stop now: drop the texts still queued
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
             raise
 

@@ -10,15 +10,15 @@ quietly change the model.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from .batch import BatchLog
 from .captures import Capture, capture_from_record, decode_bytes, expand_inputs, read_file_bytes, records_from_text
-from .errors import InputError, LabelError, KcnaThemesError
+from .errors import InputError, KcnaThemesError, LabelError
 
 CODEBOOK_THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
 THEME_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -81,8 +81,8 @@ def read_label_file(path: Path, known_themes: Sequence[str] | None, log: BatchLo
         except InputError as err:
             problems.append(err if isinstance(err, LabelError) else LabelError(err.path, err.reason, err.detail, n))
     if problems:
-        for err in problems:
-            log.skip(err)
+        for problem in problems:
+            log.skip(problem)
         raise LabelError(path, "labelled file refused", f"{len(problems)} bad line(s), named above")
     return articles
 
@@ -102,7 +102,7 @@ def read_labelled(inputs: Iterable[str], log: BatchLog, known_themes: Sequence[s
         try:
             if path == "-":
                 raise LabelError("-", "labelled data must be a file")
-            batch = read_label_file(path, known_themes, log)
+            batch = read_label_file(Path(path), known_themes, log)
             for a in batch:
                 if a.capture.id in ids:
                     raise LabelError(path, "duplicate id", f"{a.capture.id} also in {ids[a.capture.id]}",

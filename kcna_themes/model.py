@@ -17,18 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
 
-import joblib
 import numpy as np
-import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
 
 from . import __version__
 from .atomic import atomic_write
@@ -53,7 +47,7 @@ class LexicalFeatures:
         self.vocabulary = vocabulary
         self.random_state = random_state
 
-    def fit(self, texts: Sequence[str]) -> "LexicalFeatures":
+    def fit(self, texts: Sequence[str]) -> LexicalFeatures:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -103,6 +97,11 @@ class ThemeClassifier:
         self.random_state = random_state
 
     def _theme_model(self, y: np.ndarray):
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.dummy import DummyClassifier
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
         folds = min(self.calibration_folds, int(y.sum()), int(len(y) - y.sum()))
         if folds < 2:  # too few examples of one class to learn or calibrate: predict the base rate
             return DummyClassifier(strategy="prior")
@@ -121,7 +120,7 @@ class ThemeClassifier:
         return np.hstack([X, self.lexical_.transform(texts)])
 
     def fit(self, X: np.ndarray, Y: np.ndarray, themes: Sequence[str],
-            texts: Sequence[str] | None = None, threshold_rows: np.ndarray | None = None) -> "ThemeClassifier":
+            texts: Sequence[str] | None = None, threshold_rows: np.ndarray | None = None) -> ThemeClassifier:
         """X: (n, dim) embeddings; Y: (n, k) 0/1 matrix, column j is ``themes[j]``;
         texts: the embedded texts (needed when ``lexical_dims`` > 0).
 
@@ -155,6 +154,8 @@ class ThemeClassifier:
         return self
 
     def _out_of_fold(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        from sklearn.model_selection import StratifiedKFold
+
         oof = np.zeros(Y.shape, dtype=float)
         for j in range(Y.shape[1]):
             y = Y[:, j]
@@ -259,17 +260,18 @@ def cross_validate(X: np.ndarray, Y: np.ndarray, themes: Sequence[str], folds: i
     articles. ``n_jobs`` folds are fitted at once (joblib processes; default one).
     """
     from joblib import Parallel, delayed
+    from sklearn.model_selection import KFold
 
     template = classifier or ThemeClassifier(random_state=random_state)
     X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y).astype(int)
-    texts = np.asarray(texts, dtype=object) if texts is not None else None
+    text_array = np.asarray(texts, dtype=object) if texts is not None else None
     rows = None if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
 
     def one_fold(train, test):
         clf = clone_classifier(template)
-        clf.fit(X[train], Y[train], themes, None if texts is None else list(texts[train]),
+        clf.fit(X[train], Y[train], themes, None if text_array is None else list(text_array[train]),
                 threshold_rows=None if rows is None else rows[train])
-        return test, clf.predict_proba(X[test], None if texts is None else list(texts[test])), clf.thresholds_
+        return test, clf.predict_proba(X[test], None if text_array is None else list(text_array[test])), clf.thresholds_
 
     probs = np.zeros(Y.shape)
     decisions = np.zeros(Y.shape, dtype=bool)
@@ -311,13 +313,16 @@ def training_hash(ids: Sequence[str], texts: Sequence[str], Y: np.ndarray, theme
     """A fingerprint of the exact training set: ids, texts and labels."""
     h = hashlib.sha256(json.dumps(list(themes)).encode())
     for rid, text, row in sorted(zip(ids, texts, np.asarray(Y).tolist())):
-        h.update(f"{rid}\x1f{text}\x1f{row}\x1e".encode("utf-8"))
+        h.update(f"{rid}\x1f{text}\x1f{row}\x1e".encode())
     return h.hexdigest()
 
 
 def save_model(folder, classifier: ThemeClassifier, embedder: dict, training: dict,
                evaluation: dict | None) -> ThemeModel:
     """Write the model folder: classifier first, then metadata (written last, atomically)."""
+    import joblib
+    import sklearn
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_write(folder / CLASSIFIER_FILE, "wb") as fh:
@@ -390,6 +395,8 @@ def load_model(folder, embedder_id: str | None = None) -> ThemeModel:
         raise ModelError(f"{clf_path} cannot be read: {exc.strerror or exc}") from exc
     if hashlib.sha256(blob).hexdigest() != metadata["classifier"].get("sha256"):
         raise ModelError(f"{clf_path} is corrupt: its checksum does not match {METADATA_FILE}")
+    import joblib
+
     try:
         classifier = joblib.load(clf_path)
     except Exception as exc:  # a pickle can fail in many ways; all mean the same here

@@ -23,10 +23,11 @@ import json
 import math
 import sys
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Iterable, Mapping, Sequence
+from typing import IO, Any
 
 import numpy as np
 
@@ -370,10 +371,11 @@ def theme_rates(metadata: Mapping, themes: Sequence[str]) -> dict[str, ThemeRate
     for theme in themes:
         entry = per_theme.get(theme) or {}
         values = [entry.get(k) for k in ("tp", "fp", "fn", "tn")]
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+        counts = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
+        if len(counts) != len(values):
             lacking.append(theme)
             continue
-        rates[theme] = ThemeRates(*values)
+        rates[theme] = ThemeRates(*counts)
     if lacking:
         raise ModelError("--adjust needs the model's cross-validated tp/fp/fn/tn counts, which its "
                          f"metadata lacks for: {', '.join(lacking)} (re-run the evaluation that stores them)")
@@ -532,8 +534,9 @@ def period_range(first: str, last: str, by: str) -> list[str]:
 
 
 def _matrices(articles: Sequence[TaggedArticle], themes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    scores = np.array([[a.scores[t] for t in themes] for a in articles], dtype=float).reshape(len(articles), len(themes))
-    stored = np.array([[t in a.themes for t in themes] for a in articles], dtype=bool).reshape(len(articles), len(themes))
+    shape = (len(articles), len(themes))
+    scores = np.array([[a.scores[t] for t in themes] for a in articles], dtype=float).reshape(shape)
+    stored = np.array([[t in a.themes for t in themes] for a in articles], dtype=bool).reshape(shape)
     return scores, stored
 
 
@@ -681,8 +684,9 @@ def adjusted_shares(rows: Sequence[dict], themes: Sequence[str], rates: Mapping[
         estimate = np.clip((boot_share - fpr) / gap, 0.0, 1.0)
         low, high = np.quantile(estimate, [alpha, 1.0 - alpha], axis=1)
         empty = n == 0
-        extra[theme] = tuple([None if e else float(v) for v, e in zip(values, empty)]
-                             for values in (point, low, high))
+        point_list, low_list, high_list = ([None if e else float(v) for v, e in zip(values, empty)]
+                                           for values in (point, low, high))
+        extra[theme] = (point_list, low_list, high_list)
 
     out = []
     for i, row in enumerate(rows):
@@ -869,7 +873,7 @@ def share_figure(rows: Sequence[dict], themes: Sequence[str], *, by: str = "mont
     mark_all = len(periods) <= 30  # beyond that markers clutter; only isolated points get one
     ticks = _tick_positions(periods, by)
 
-    handles = {}
+    handles: dict[str, Any] = {}
     top = 0.0
     for ax, source in zip(axes, sources):
         mine = [r for r in dated if source is None or r["source"] == source]
@@ -878,8 +882,9 @@ def share_figure(rows: Sequence[dict], themes: Sequence[str], *, by: str = "mont
         for theme in themes:
             colour = colours[theme]
             can_adjust = adjusted and any(r.get(f"{theme}_adjusted") is not None for r in mine)
-            def series(key):
-                return np.array([np.nan if (e or r.get(key) is None) else r[key] for r, e in zip(mine, empty)], dtype=float)
+            def series(key, mine=mine, empty=empty):
+                return np.array([np.nan if (e or r.get(key) is None) else r[key] for r, e in zip(mine, empty)],
+                                dtype=float)
             if can_adjust:
                 y = series(f"{theme}_adjusted")
                 band_top = series(f"{theme}_high")

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import click
 
+from . import report as rp
 from .atomic import atomic_write, check_writable
 from .batch import BatchLog
 from .errors import InputError, KcnaThemesError, ModelError
-from . import report as rp
 
 _FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
 
@@ -100,12 +100,14 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
 
         rates = None
         if adjust:
+            assert metadata is not None  # read above whenever --adjust is given
             model_cutoffs = rp.model_thresholds(metadata)
             changed = rp.changed_cutoffs(cutoffs, model_cutoffs)
             if changed:
                 raise click.UsageError(
                     f"--adjust cannot be combined with a changed --threshold for {', '.join(changed)}: "
                     "the model's TPR/FPR were measured at its own thresholds and do not hold at others")
+            assert metadata is not None  # read above whenever --adjust is given
             rates = rp.theme_rates(metadata, themes)
             for theme, wrong in rp.threshold_mismatches(articles, themes, model_cutoffs).items():
                 log.note(f"warning: {wrong} stored '{theme}' tags disagree with the model's threshold "

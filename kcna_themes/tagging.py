@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 

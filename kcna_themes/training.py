@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -12,8 +12,15 @@ from .batch import BatchLog
 from .embedding import innermost
 from .errors import KcnaThemesError
 from .labels import LabelledArticle, read_labelled, theme_matrix, themes_in
-from .model import (ThemeClassifier, ThemeModel, calibration_error, cross_validate, save_model, theme_scores,
-                    training_hash)
+from .model import (
+    ThemeClassifier,
+    ThemeModel,
+    calibration_error,
+    cross_validate,
+    save_model,
+    theme_scores,
+    training_hash,
+)
 
 
 def embed_articles(articles: Sequence[LabelledArticle], embedder, batch_size: int = 256,
@@ -93,7 +100,7 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
         evaluation["random_sample"] = sample
         evaluation["adjustment_rates"] = adjustment_rates(evaluation["per_theme"], sample["per_theme"])
     by_era = {}
-    for era in sorted({sample_era(a) for a in articles if is_random_sample(a)} - {None}):
+    for era in sorted({e for a in articles if is_random_sample(a) and (e := sample_era(a)) is not None}):
         rows = np.array([is_random_sample(a) and sample_era(a) == era for a in articles])
         by_era[era] = {**theme_scores(Y[rows], cv.decisions[rows], themes),
                        "calibration_error": calibration_error(Y[rows], cv.probs[rows])}
@@ -103,7 +110,7 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     ids = [a.capture.id for a in articles]
     years = Counter((a.capture.published or "undated")[:4] for a in articles)
     training = {"size": len(articles), "sha256": training_hash(ids, texts, Y, themes),
-                "files": sorted({Path(a.capture.path).name for a in articles}),
+                "files": sorted({Path(str(a.capture.path)).name for a in articles}),
                 "positives": {t: int(Y[:, j].sum()) for j, t in enumerate(themes)},
                 "none": int((Y.sum(axis=1) == 0).sum()),
                 "articles_per_year": dict(sorted(years.items())),

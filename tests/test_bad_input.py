@@ -105,21 +105,22 @@ def test_record_files_are_streamed_past_the_cap_but_an_oversized_record_is_skipp
 
 def test_malformed_json_line_and_csv_without_text_column(tmp_path, tag):
     jl = tmp_path / "records.jsonl"
-    jl.write_text(json.dumps({"id": "a", "text": GOOD}) + "\n{not json\n" + json.dumps({"id": "b", "text": GOOD + "x"}) + "\n")
+    jl.write_text(json.dumps({"id": "a", "text": GOOD}) + "\n{not json\n"
+                  + json.dumps({"id": "b", "text": GOOD + "x"}) + "\n")
     bad_csv = tmp_path / "records.csv"
     bad_csv.write_text("id,title,body\n1,T,Some body text.\n")
     result = tag(jl, bad_csv)
     assert result.exit_code == 1
     assert f"skipped {jl}:2: malformed JSON line" in result.stderr
     assert f"skipped {bad_csv}: CSV without a text column (columns: id, title, body)" in result.stderr
-    assert [json.loads(l)["id"] for l in result.stdout.splitlines()] == ["a", "b"]
+    assert [json.loads(ln)["id"] for ln in result.stdout.splitlines()] == ["a", "b"]
 
 
 def test_duplicate_ids_are_kept_once_and_the_same_file_twice_is_read_once(tmp_path, tag):
     jl = tmp_path / "dups.jsonl"
     jl.write_text(json.dumps({"id": "a", "text": GOOD}) + "\n" + json.dumps({"id": "a", "text": "Other."}) + "\n")
     result = tag(jl, jl, str(tmp_path / "." / "dups.jsonl"))
-    assert [json.loads(l)["id"] for l in result.stdout.splitlines()] == ["a"]
+    assert [json.loads(ln)["id"] for ln in result.stdout.splitlines()] == ["a"]
     assert f"skipped {jl}:2: duplicate id (a)" in result.stderr
     assert result.stderr.count(": same file given twice") == 2
     assert result.exit_code == 1

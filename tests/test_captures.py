@@ -4,11 +4,15 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.captures import (
-    capture_from_text, parse_capture_text, read_captures, rejoin,
+    capture_from_text,
+    parse_capture_text,
+    read_captures,
+    rejoin,
 )
 from kcna_themes.errors import InputError
 
@@ -122,7 +126,7 @@ def test_corpus_records_keep_their_ids_and_fields(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     caps = list(read_captures([str(path)], BatchLog()))
     first = json.loads(lines[0])
-    assert [c.id for c in caps] == [json.loads(l)["id"] for l in lines]
+    assert [c.id for c in caps] == [json.loads(ln)["id"] for ln in lines]
     assert caps[0].title == first["title"] and caps[0].published == first["date"] and caps[0].source == "KCNA"
     assert caps[0].extra["url"] == first["url"]
 

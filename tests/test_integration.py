@@ -64,7 +64,7 @@ def test_real_corpus_articles_get_their_obvious_themes(tmp_path, cache_dir):
     path = tmp_path / "some.jsonl"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["tag", str(path), "--cache-dir", str(cache_dir), "--quiet"])
-    out = [json.loads(l) for l in result.stdout.splitlines()]
+    out = [json.loads(ln) for ln in result.stdout.splitlines()]
     guidance = [r for r in out if r["title"].startswith("Kim Jong Il Provides Field Guidance")]
     assert guidance and all("leader" in r["themes"] for r in guidance)
 

@@ -7,7 +7,13 @@ import pytest
 
 from kcna_themes.errors import ModelError
 from kcna_themes.model import (
-    FORMAT_VERSION, ThemeClassifier, best_f1_threshold, cross_validate, load_model, read_metadata, save_model,
+    FORMAT_VERSION,
+    ThemeClassifier,
+    best_f1_threshold,
+    cross_validate,
+    load_model,
+    read_metadata,
+    save_model,
     theme_scores,
 )
 

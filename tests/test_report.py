@@ -459,10 +459,10 @@ def test_figure_lines_colours_and_thinned_ticks():
     lines = ax.get_lines()
     assert len(lines) == len(THEMES)
     assert len(lines[0].get_xdata()) == 72  # undated row not plotted
-    assert {l.get_label(): l.get_color() for l in lines}["sport"] == rp.THEME_COLOURS["sport"]
+    assert {ln.get_label(): ln.get_color() for ln in lines}["sport"] == rp.THEME_COLOURS["sport"]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert 6 <= len(labels) <= rp.MAX_TICK_LABELS
-    assert labels[0] == "2005-01" and all(l.endswith(("-01", "-07")) for l in labels)
+    assert labels[0] == "2005-01" and all(ln.endswith(("-01", "-07")) for ln in labels)
     assert ax.get_xticklabels()[0].get_rotation() == 45
     assert ax.get_xlabel() == "period (month)" and ax.get_ylabel() == "share of articles"
     assert fig.legends and fig.get_suptitle()
@@ -473,8 +473,8 @@ def test_figure_colour_fixed_whatever_else_is_plotted():
     one = rp.share_figure(rows, THEMES, by="month").axes[0].get_lines()
     two = rp.share_figure([{k: v for k, v in r.items() if not k.startswith(("leader", "construction"))}
                            for r in rows], THEMES[2:], by="month").axes[0].get_lines()
-    colour = {l.get_label(): l.get_color() for l in one}
-    assert all(colour[l.get_label()] == l.get_color() for l in two)
+    colour = {ln.get_label(): ln.get_color() for ln in one}
+    assert all(colour[ln.get_label()] == ln.get_color() for ln in two)
     assert rp.theme_colours(["zeta", "alpha", "leader"]) == {
         "leader": rp.THEME_COLOURS["leader"], "alpha": "#000000", "zeta": "#7F7F7F"}
 
