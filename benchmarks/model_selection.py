@@ -15,7 +15,6 @@ import argparse
 import json
 import time
 
-
 from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import load_embedder
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in

@@ -102,6 +102,25 @@ def make_labelled(n_per_theme: int = 12, n_none: int = 20, seed: int = 0):
     return rows
 
 
+def train_on_fake_embedder(folder: Path, folds: int = 3):
+    """Train a model folder through the CLI on synthetic labels and the fake embedder.
+
+    Returns the model folder and the CliRunner result (for what ``train`` printed).
+    """
+    from click.testing import CliRunner
+
+    from kcna_themes.cli import cli
+
+    labels = write_jsonl(folder / "labels.jsonl", make_labelled())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
+        mp.setattr(embedding, "load_embedder", lambda *a, **k: FakeEmbedder())
+        result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(folder / "model"),
+                                          "--folds", str(folds)])
+    assert result.exit_code == 0, result.output + result.stderr
+    return folder / "model", result
+
+
 def write_jsonl(path: Path, rows) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path

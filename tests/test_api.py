@@ -11,19 +11,12 @@ import kcna_themes
 from kcna_themes.cli import cli
 from kcna_themes.errors import KcnaThemesError, ModelError
 
-from .conftest import FakeEmbedder, make_labelled, write_jsonl
+from .conftest import FakeEmbedder, train_on_fake_embedder, write_jsonl
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("api")
-    labels = write_jsonl(folder / "labels.jsonl", make_labelled())
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
-        mp.setattr("kcna_themes.embedding.load_embedder", lambda *a, **k: FakeEmbedder())
-        result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(folder / "model"), "--folds", "3"])
-    assert result.exit_code == 0, result.output + result.stderr
-    return folder / "model"
+    return train_on_fake_embedder(tmp_path_factory.mktemp("api"))[0]
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from kcna_themes import embedding, tagging
+from kcna_themes import tagging
 from kcna_themes.cli import cli
 
-from .conftest import CORPUS, SEEDS, FakeEmbedder, make_labelled, write_jsonl
+from .conftest import CORPUS, SEEDS, make_labelled, train_on_fake_embedder, write_jsonl
 
 
 @pytest.fixture
@@ -22,14 +22,7 @@ def runner():
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """One model trained through the CLI on synthetic labels, shared by this module's tests."""
-    folder = tmp_path_factory.mktemp("trained")
-    labels = write_jsonl(folder / "labels.jsonl", make_labelled())
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
-        mp.setattr(embedding, "load_embedder", lambda *a, **k: FakeEmbedder())
-        result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(folder / "model"), "--folds", "3"])
-    assert result.exit_code == 0, result.output + result.stderr
-    return folder / "model", result
+    return train_on_fake_embedder(tmp_path_factory.mktemp("trained"))
 
 
 @pytest.fixture
