@@ -21,18 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .captures import mend_glued_names
+from .captures import classifier_text
 from .embedding import Embedder
 from .errors import KcnaThemesError
 from .model import ThemeModel
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-
-def classifier_text(text: str, title: str | None = None) -> str:
-    """What the classifier reads for an article: its title, a newline, its body (as ``Capture.embed_text``)."""
-    return mend_glued_names(f"{title}\n{text}" if title else text)
 
 
 class Model:

@@ -75,13 +75,21 @@ class Capture:
     def embed_text(self) -> str:
         """What the classifier reads (embedding and lexical features): title and body,
         with the leaders' names set apart from the words they are glued to."""
-        return mend_glued_names(f"{self.title}\n{self.text}" if self.title else self.text)
+        return classifier_text(self.text, self.title)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 # ---------------------------------------------------------------- text helpers
+
+def classifier_text(text: str, title: str | None = None) -> str:
+    """What the classifier reads of an article: its title, a newline, its body, names mended.
+
+    The first line is the headline that ``HeadlineEmbedder`` embeds apart.
+    """
+    return mend_glued_names(f"{title}\n{text}" if title else text)
+
 
 def mend_glued_names(text: str) -> str:
     """Put back the spaces KCNA's current site loses around the leaders' names.

@@ -164,17 +164,17 @@ def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, 
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
-        def write_all(out):
+        def count(n: int) -> None:
             nonlocal written
+            written += n
+            log.ok(n)
+            if bar is not None:
+                bar.update(n)
+
+        def write_all(out):
             out.write(tagging.header_line(fmt, model.themes))
             out.writelines(done_lines)
-            for records in tagging.tag_stream(captures, model, emb, batch_size):
-                out.write("".join(tagging.format_record(r, fmt, model.themes) for r in records))
-                out.flush()
-                written += len(records)
-                log.ok(len(records))
-                if bar is not None:
-                    bar.update(len(records))
+            tagging.write_tagged(captures, model, emb, out, fmt, batch_size, on_batch=count)
 
         try:
             if output:

@@ -92,9 +92,7 @@ def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_d
     messages: list[str] = []
     log = BatchLog(echo=messages.append)
     with atomic_write(out_path) as out:
-        for records in tagging.tag_stream(_shard_captures(shard, log), model, embedder, batch_size):
-            out.write("".join(tagging.format_record(r, "jsonl", model.themes) for r in records))
-            log.ok(len(records))
+        tagging.write_tagged(_shard_captures(shard, log), model, embedder, out, "jsonl", batch_size, on_batch=log.ok)
     return {"out": out_path, "processed": log.processed, "skipped": dict(log.skipped), "messages": messages}
 
 

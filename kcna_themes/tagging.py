@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -73,6 +73,24 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_s
         texts = [c.embed_text for c in batch]
         P = model.classifier.predict_proba(embedder.embed(texts), texts)
         yield [tag_record(c, p, model) for c, p in zip(batch, P)]
+
+
+def write_tagged(captures: Iterable[Capture], model: ThemeModel, embedder, out, fmt: str = "jsonl",
+                 batch_size: int = 64, on_batch: Callable[[int], None] | None = None) -> int:
+    """Tag ``captures`` and write their records to ``out`` a batch at a time; return how many.
+
+    The one tag loop: ``kcna-themes tag`` and the Dask shards both write through it.
+    Each batch is flushed before the next is embedded, so an interrupted run keeps
+    whole records; ``on_batch(n)`` is called after each batch is written.
+    """
+    written = 0
+    for records in tag_stream(captures, model, embedder, batch_size):
+        out.write("".join(format_record(r, fmt, model.themes) for r in records))
+        out.flush()
+        written += len(records)
+        if on_batch is not None:
+            on_batch(len(records))
+    return written
 
 
 # ------------------------------------------------------------------ output
