@@ -32,6 +32,7 @@ from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import load_embedder
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
 from kcna_themes.model import ThemeClassifier, calibration_error, theme_scores
+from kcna_themes.training import is_random_sample
 
 SPLITS = [
     ("2011+2024", ["2011", "2024"], "2015-2017"),
@@ -95,7 +96,7 @@ def main() -> None:
     themes = themes_in(articles)
     Y = theme_matrix(articles, themes)
     years = np.array([era_of(a) for a in articles])
-    random_rows = np.array([(a.sample or "").startswith("random") for a in articles])
+    random_rows = np.array([is_random_sample(a) for a in articles])
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
     features: dict[str, tuple[np.ndarray, np.ndarray]] = {}

@@ -19,12 +19,13 @@ import time
 
 import numpy as np
 import torch
-from eras import SPLITS, in_era
+from eras import SPLITS, era_of, in_era
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import bundled_model_path
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
 from kcna_themes.model import ThemeClassifier, calibration_error, theme_scores
+from kcna_themes.training import is_random_sample
 
 MAX_TOKENS = 128
 
@@ -97,8 +98,8 @@ def main() -> None:
     themes = themes_in(articles)
     Y = theme_matrix(articles, themes)
     texts = np.array([a.capture.embed_text for a in articles], dtype=object)
-    years = np.array([(a.capture.published or "")[:4] for a in articles])
-    random_rows = np.array([(a.sample or "").startswith("random") for a in articles])
+    years = np.array([era_of(a) for a in articles])
+    random_rows = np.array([is_random_sample(a) for a in articles])
     results = []
     for split, train_eras, test_era in SPLITS:
         if split not in args.splits:

@@ -70,12 +70,13 @@ def sample_era(article: LabelledArticle) -> str | None:
 
 def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 16.0,
                 lexical_dims: int = 256, folds: int = 5, X: np.ndarray | None = None,
-                progress=None, thresholds_from: str = "all", n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
+                progress=None, thresholds_from: str = "random", n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
     """Read labels, cross-validate the recipe, fit on everything, save the folder.
 
     ``X`` may hold precomputed embeddings (one row per article, in file order).
     ``thresholds_from`` "random" chooses each theme's threshold on the articles whose
-    ``sample`` marks them as a random sample of real output, "all" on every article.
+    ``sample`` marks them as a random sample of real output (on every article when there
+    are none), "all" on every article.
     Returns the saved model and its cross-validated scores; the scores on each era's
     random sample are kept apart, as is the calibration error there.
     """
