@@ -232,7 +232,8 @@ def _print_scores(scores: dict, title: str) -> None:
               help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
 @click.option("--C", "C", default=16.0, show_default=True, help="Inverse regularisation strength.")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds for the reported scores.")
-@click.option("--jobs", default=1, show_default=True, help="Cross-validation folds fitted at once (processes).")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Cross-validation folds fitted at once (processes).")
 @cache_option
 @strict_option
 @quiet_option

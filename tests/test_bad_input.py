@@ -260,3 +260,15 @@ def test_a_multibyte_character_across_the_sniffed_sample_is_still_utf8(tmp_path,
     path.write_text(head + f"1,T,{filler}’ end of the story.\n", encoding="utf-8")
     result = tag(path)
     assert result.exit_code == 0 and "not UTF-8" not in result.stderr
+
+
+def test_train_jobs_below_one_is_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from kcna_themes.cli import cli
+
+    from .conftest import make_labelled, write_jsonl
+
+    labels = write_jsonl(tmp_path / "labels.jsonl", make_labelled())
+    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m"), "--jobs", "0"])
+    assert result.exit_code == 2 and "--jobs" in result.stderr and "Traceback" not in result.output
