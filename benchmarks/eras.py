@@ -71,6 +71,25 @@ def embed(articles, variant: str) -> tuple[np.ndarray, np.ndarray]:
     return emb.embed(texts), np.array(texts, dtype=object)
 
 
+def held_out_scores(Y: np.ndarray, probs: np.ndarray, thresholds: np.ndarray, themes) -> dict:
+    """Scores on a held-out random sample: macro-F1 over themes with MIN_SUPPORT examples,
+    micro-F1, calibration error, and each theme's precision, recall, F1 and support."""
+    per = theme_scores(Y, probs >= thresholds, themes)["per_theme"]
+    counted = [t for t in themes if per[t]["support"] >= MIN_SUPPORT]
+    tp, fp, fn = (sum(s[k] for s in per.values()) for k in ("tp", "fp", "fn"))
+    return {"macro_f1": round(float(np.mean([per[t]["f1"] for t in counted])), 4), "themes_counted": counted,
+            "micro_f1": round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0,
+            "ece": calibration_error(Y, probs),
+            "per_theme": {t: {k: per[t][k] for k in ("precision", "recall", "f1", "support")} for t in themes}}
+
+
+def result_line(row: dict, themes) -> str:
+    return (f"{row['recipe']:44} {row['train']:15} -> {row['test']:17} n={row['n_test']:3} "
+            f"macro {row['macro_f1']:.3f} micro {row['micro_f1']:.3f} ECE {row['ece']:.3f} | "
+            + " ".join(f"{t[:5]} {row['per_theme'][t]['f1']:.2f}({row['per_theme'][t]['support']})"
+                       for t in themes))
+
+
 RECIPES = {
     # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only)
     "the 2011 model, names left glued (as shipped before)": ("trunc128-unmended", {}, False, True),
@@ -119,25 +138,14 @@ def main() -> None:
         clf = ThemeClassifier(**params).fit(X[train], Y[train], themes, list(texts[train]),
                                             threshold_rows=random_rows[train] if threshold_on_random else None)
         probs = clf.predict_proba(X[test], list(texts[test]))
-        scores = theme_scores(Y[test], probs >= clf.thresholds_, themes)
-        counted = [t for t in themes if scores["per_theme"][t]["support"] >= MIN_SUPPORT]
-        per = scores["per_theme"]
-        tp, fp, fn = (sum(s[k] for s in per.values()) for k in ("tp", "fp", "fn"))
         return {"recipe": name, "train": split, "test": f"random {test_era}", "n_train": int(train.sum()),
-                "n_test": int(test.sum()),
-                "macro_f1": round(float(np.mean([per[t]["f1"] for t in counted])), 4), "themes_counted": counted,
-                "micro_f1": round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0,
-                "ece": calibration_error(Y[test], probs),
-                "per_theme": {t: {k: per[t][k] for k in ("precision", "recall", "f1", "support")} for t in themes},
+                "n_test": int(test.sum()), **held_out_scores(Y[test], probs, clf.thresholds_, themes),
                 "seconds": round(time.perf_counter() - t0, 1)}
 
     results = []
     for row in Parallel(n_jobs=args.jobs, return_as="generator")(delayed(run)(*task) for task in tasks):
         results.append(row)
-        print(f"{row['recipe']:44} {row['train']:15} -> {row['test']:17} n={row['n_test']:3} "
-              f"macro {row['macro_f1']:.3f} micro {row['micro_f1']:.3f} ECE {row['ece']:.3f} | "
-              + " ".join(f"{t[:5]} {row['per_theme'][t]['f1']:.2f}({row['per_theme'][t]['support']})"
-                         for t in themes), flush=True)
+        print(result_line(row, themes), flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)

@@ -19,12 +19,12 @@ import time
 
 import numpy as np
 import torch
-from eras import SPLITS, era_of, in_era
+from eras import SPLITS, era_of, held_out_scores, in_era, result_line
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import bundled_model_path
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.model import ThemeClassifier, calibration_error, theme_scores
+from kcna_themes.model import ThemeClassifier
 from kcna_themes.training import is_random_sample
 
 MAX_TOKENS = 128
@@ -114,21 +114,11 @@ def main() -> None:
         Xtr, Xte = X[np.isin(rows, np.flatnonzero(train))], X[np.isin(rows, np.flatnonzero(test))]
         clf = ThemeClassifier().fit(Xtr, Y[train], themes, list(texts[train]))
         probs = clf.predict_proba(Xte, list(texts[test]))
-        scores = theme_scores(Y[test], probs >= clf.thresholds_, themes)
-        per = scores["per_theme"]
-        counted = [t for t in themes if per[t]["support"] >= 10]
-        tp, fp, fn = (sum(s[k] for s in per.values()) for k in ("tp", "fp", "fn"))
         row = {"recipe": f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr})", "train": split,
                "test": f"random {test_era}", "n_train": int(train.sum()), "n_test": int(test.sum()),
-               "macro_f1": round(float(np.mean([per[t]["f1"] for t in counted])), 4), "themes_counted": counted,
-               "micro_f1": round(2 * tp / (2 * tp + fp + fn), 4), "ece": calibration_error(Y[test], probs),
-               "per_theme": {t: {k: per[t][k] for k in ("precision", "recall", "f1", "support")} for t in themes},
-               "fine_tune_seconds": round(tuned)}
+               **held_out_scores(Y[test], probs, clf.thresholds_, themes), "fine_tune_seconds": round(tuned)}
         results.append(row)
-        print(f"{row['recipe']:44} {split:15} -> {row['test']:17} n={row['n_test']:3} macro {row['macro_f1']:.3f} "
-              f"micro {row['micro_f1']:.3f} ECE {row['ece']:.3f} | "
-              + " ".join(f"{t[:5]} {per[t]['f1']:.2f}({per[t]['support']})" for t in themes)
-              + f" [{tuned:.0f} s tuning]", flush=True)
+        print(result_line(row, themes) + f" [{tuned:.0f} s tuning]", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)
