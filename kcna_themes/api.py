@@ -60,19 +60,11 @@ class Model:
         heads = list(titles) if titles is not None else [None] * len(texts)
         if len(heads) != len(texts):
             raise KcnaThemesError(f"{len(texts)} texts but {len(heads)} titles")
-        read = [classifier_text(str(t), h) for t, h in zip(texts, heads)]
-        if not read:
-            return np.zeros((0, len(self.themes)))
-        return self.model.classifier.predict_proba(self.embedder.embed(read), read)
+        return self.model.score([classifier_text(str(t), h) for t, h in zip(texts, heads)], self.embedder)
 
     def predict(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> list[list[str]]:
         """The themes of each text that reach their thresholds, strongest first."""
-        return [self.themes_of(p) for p in self.predict_proba(texts, titles)]
-
-    def themes_of(self, probs: np.ndarray) -> list[str]:
-        """Themes whose probability reaches the threshold, strongest first."""
-        cut = self.model.classifier.thresholds_
-        return [self.themes[j] for j in np.argsort(-probs, kind="stable") if probs[j] >= cut[j]]
+        return [self.model.themes_over_threshold(p) for p in self.predict_proba(texts, titles)]
 
     def tag(self, data: pd.DataFrame | Iterable[dict[str, Any]], text: str = "text",
             title: str | None = "title") -> pd.DataFrame:
@@ -89,7 +81,7 @@ class Model:
         titles = (["" if pd.isna(v) else str(v) for v in frame[title]]
                   if title and title in frame.columns else None)
         P = self.predict_proba(bodies, titles)
-        frame["themes"] = [self.themes_of(p) for p in P]
+        frame["themes"] = [self.model.themes_over_threshold(p) for p in P]
         for j, theme in enumerate(self.themes):
             frame[f"score_{theme}"] = P[:, j] if len(P) else []
         return frame

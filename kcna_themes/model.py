@@ -150,7 +150,6 @@ class ThemeClassifier:
             use = rows if Y[rows, j].sum() >= 5 else np.ones(len(Y), dtype=bool)
             thresholds.append(0.5 if np.isnan(oof[0, j]) else best_f1_threshold(Y[use, j], oof[use, j]))
         self.thresholds_ = np.array(thresholds)
-        self.oof_ = oof
         return self
 
     def _out_of_fold(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -307,6 +306,21 @@ class ThemeModel:
     @property
     def embedder_spec(self) -> dict:
         return self.metadata["embedder"]
+
+    def score(self, texts: Sequence[str], embedder) -> np.ndarray:
+        """(n, k) probabilities of texts as the classifier reads them (``classifier_text``)."""
+        if not texts:
+            return np.zeros((0, len(self.themes)))
+        return self.classifier.predict_proba(embedder.embed(texts), texts)
+
+    def themes_over_threshold(self, probs: np.ndarray) -> list[str]:
+        """The themes whose probability reaches the classifier's own threshold, strongest first.
+
+        The thresholds are ``classifier.thresholds_``, stored once with it; the rounded
+        copy in ``metadata.json`` is for reading, and editing it changes nothing.
+        """
+        cut = self.classifier.thresholds_
+        return [self.themes[j] for j in np.argsort(-probs, kind="stable") if probs[j] >= cut[j]]
 
 
 def training_hash(ids: Sequence[str], texts: Sequence[str], Y: np.ndarray, themes: Sequence[str]) -> str:

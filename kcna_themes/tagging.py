@@ -46,14 +46,9 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 
 
 def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel) -> dict:
-    """The output record: themes over their thresholds, strongest first, and every score.
-
-    The thresholds are the classifier's own (``thresholds_``), stored once with it; the
-    rounded copy in ``metadata.json`` is for reading, and editing it changes nothing.
-    """
+    """The output record: themes over their thresholds, strongest first, and every score."""
     themes = model.themes
-    order = np.argsort(-probs, kind="stable")
-    chosen = [themes[j] for j in order if probs[j] >= model.classifier.thresholds_[j]]
+    chosen = model.themes_over_threshold(probs)
     return {
         "id": capture.id,
         "title": capture.title,
@@ -70,8 +65,7 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_s
                ) -> Iterator[list[dict]]:
     """Yield tagged records a batch at a time."""
     for batch in batched(captures, batch_size):
-        texts = [c.embed_text for c in batch]
-        P = model.classifier.predict_proba(embedder.embed(texts), texts)
+        P = model.score([c.embed_text for c in batch], embedder)
         yield [tag_record(c, p, model) for c, p in zip(batch, P)]
 
 
