@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .batch import BatchLog
-from .embedding import innermost
+from .embedding import HeadlineEmbedder, innermost
 from .errors import KcnaThemesError
 from .labels import LabelledArticle, read_labelled, theme_matrix, themes_in
 from .model import (
@@ -40,7 +40,7 @@ def embedder_spec(embedder) -> dict:
     inner = innermost(embedder)
     return {"id": embedder.id, "dim": int(embedder.dim), "model": getattr(inner, "model", embedder.id),
             "backend": getattr(inner, "backend", None), "long_text": getattr(inner, "long_text", None),
-            "max_tokens": getattr(inner, "max_tokens", None), "headline": embedder.id.endswith("+headline"),
+            "max_tokens": getattr(inner, "max_tokens", None), "headline": isinstance(embedder, HeadlineEmbedder),
             "encoder_sha256": getattr(embedder, "fingerprint", None)}
 
 
