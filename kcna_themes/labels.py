@@ -77,7 +77,11 @@ def read_label_file(path: Path, known_themes: Sequence[str] | None, log: BatchLo
             if capture.id in seen:
                 raise LabelError(path, "duplicate id", f"{capture.id} also on line {seen[capture.id]}", line=n)
             seen[capture.id] = n
-            articles.append(LabelledArticle(capture, themes, capture.extra.get("sample")))
+            sample = capture.extra.get("sample")
+            if sample is not None and not isinstance(sample, str):
+                raise LabelError(path, "malformed sample", f"expected text such as 'random:2024', got "
+                                 f"{type(sample).__name__}", line=n)
+            articles.append(LabelledArticle(capture, themes, sample or None))
         except InputError as err:
             problems.append(err if isinstance(err, LabelError) else LabelError(err.path, err.reason, err.detail, n))
     if problems:

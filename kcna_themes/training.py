@@ -65,7 +65,7 @@ def is_random_sample(article: LabelledArticle) -> bool:
 def sample_era(article: LabelledArticle) -> str | None:
     """The era a random sample stands for: "random:2024" -> "2024"."""
     parts = (article.sample or "").split(":", 1)
-    return parts[1] if len(parts) == 2 else None
+    return (parts[1].strip() or None) if len(parts) == 2 else None
 
 
 def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 16.0,

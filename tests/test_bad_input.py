@@ -272,3 +272,18 @@ def test_train_jobs_below_one_is_a_usage_error(tmp_path):
     labels = write_jsonl(tmp_path / "labels.jsonl", make_labelled())
     result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m"), "--jobs", "0"])
     assert result.exit_code == 2 and "--jobs" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_sample_that_is_not_text_refuses_the_labelled_file_naming_the_line(tmp_path):
+    from click.testing import CliRunner
+
+    from kcna_themes.cli import cli
+
+    from .conftest import make_labelled, write_jsonl
+
+    rows = make_labelled()
+    rows[3]["sample"] = 5
+    labels = write_jsonl(tmp_path / "labels.jsonl", rows)
+    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "labels.jsonl:4" in result.stderr and "malformed sample" in result.stderr
