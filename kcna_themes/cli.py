@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -91,9 +93,22 @@ embedder_option = click.option("--embedder", default=None, metavar="PATH_OR_NAME
                                     "Default: the one the model was trained with.")
 
 
+@dataclass
+class Services:
+    """What the commands build on, passed in through click's ``obj``.
+
+    A program (or a test) that runs the command line with its own embedder passes
+    ``obj=Services(load_embedder=...)`` to ``cli.main`` or ``CliRunner.invoke``,
+    instead of patching a module attribute that a direct import would bypass.
+    """
+
+    load_embedder: Callable[..., embedding.Embedder] = embedding.load_embedder
+
+
 @click.group()
 @click.version_option(__version__, prog_name="kcna-themes")
-def cli():
+@click.pass_context
+def cli(ctx: click.Context):
     """Tag North Korean state-media articles with propaganda themes.
 
     Themes (the codebook, with its rulings on hard cases: kcna-themes codebook):
@@ -108,6 +123,7 @@ def cli():
     # encoder is read from disk, and nothing may be fetched at run time
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    ctx.ensure_object(Services)
 
 
 @cli.command()
@@ -134,7 +150,8 @@ def codebook():
 @click.option("--no-cache", is_flag=True, help="Embed everything afresh; read and write no cache.")
 @strict_option
 @quiet_option
-def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, cache_dir, no_cache,
+@click.pass_obj
+def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, cache_dir, no_cache,
         strict, quiet):
     """Tag captures with themes and confidence scores.
 
@@ -155,7 +172,8 @@ def tag(inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, 
             raise click.UsageError("--resume needs --output")
         if output:
             check_writable(output)
-        model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache)
+        model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
+                                         load_embedder=services.load_embedder)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
         captures = (c for c in read_captures(inputs, log, int(max_size * 1e6)) if c.id not in done_ids)
         bar = _progress(quiet, "article")
@@ -237,8 +255,9 @@ def _print_scores(scores: dict, title: str) -> None:
 @cache_option
 @strict_option
 @quiet_option
-def train(labels, model_dir, embedder, backend, long_text, max_tokens, headline, thresholds_from, lexical_dims, C,
-          folds, jobs, cache_dir, strict, quiet):
+@click.pass_obj
+def train(services: Services, labels, model_dir, embedder, backend, long_text, max_tokens, headline, thresholds_from,
+          lexical_dims, C, folds, jobs, cache_dir, strict, quiet):
     """Train a model folder from labelled articles.
 
     LABELS are .jsonl/.csv files with title, text and themes (a list, or
@@ -251,8 +270,8 @@ def train(labels, model_dir, embedder, backend, long_text, max_tokens, headline,
     log = BatchLog(strict=strict, echo=_err)
     folder = Path(model_dir) if model_dir else default_model_dir()
     with _errors_to_exit():
-        emb = embedding.load_embedder(embedder, backend=backend, long_text=long_text, max_tokens=max_tokens or None,
-                                      cache_dir=cache_dir, headline=headline)
+        emb = services.load_embedder(embedder, backend=backend, long_text=long_text, max_tokens=max_tokens or None,
+                                     cache_dir=cache_dir, headline=headline)
         bar = _progress(quiet, "article")
         model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
                                     progress=bar.update if bar is not None else None,
@@ -276,7 +295,8 @@ def train(labels, model_dir, embedder, backend, long_text, max_tokens, headline,
 @cache_option
 @strict_option
 @quiet_option
-def evaluate(labels, model_dir, embedder, cache_dir, strict, quiet):
+@click.pass_obj
+def evaluate(services: Services, labels, model_dir, embedder, cache_dir, strict, quiet):
     """Score a model on held-out labelled articles.
 
     Prints precision, recall, F1 and support per theme, and macro-F1. Use
@@ -287,7 +307,7 @@ def evaluate(labels, model_dir, embedder, cache_dir, strict, quiet):
 
     log = BatchLog(strict=strict, echo=_err)
     with _errors_to_exit():
-        model, emb = load_tagger(model_dir, embedder, cache_dir)
+        model, emb = load_tagger(model_dir, embedder, cache_dir, load_embedder=services.load_embedder)
         bar = _progress(quiet, "article")
         scores = evaluate_model(labels, model, emb, log, progress=bar.update if bar is not None else None)
         if bar is not None:

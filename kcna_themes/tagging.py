@@ -17,21 +17,24 @@ import numpy as np
 
 from . import embedding
 from .captures import Capture
+from .embedding import Embedder
 from .errors import InputError, KcnaThemesError
 from .model import ThemeModel, default_model_dir, load_model, read_metadata
 
 RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model")
 
 
-def load_tagger(model_dir=None, embedder_override: str | None = None, cache_dir=None, use_cache: bool = True):
+def load_tagger(model_dir=None, embedder_override: str | None = None, cache_dir=None, use_cache: bool = True,
+                load_embedder: Callable[..., Embedder] = embedding.load_embedder) -> tuple[ThemeModel, Embedder]:
     """The model folder and the embedder it was trained with (or ``embedder_override``).
 
     The metadata is read and checked before any pickle is opened; the embedder is
-    rebuilt from it, behind the cache, and the model refuses a different one.
+    rebuilt from it by ``load_embedder``, behind the cache, and the model refuses a
+    different one.
     """
     folder = Path(model_dir) if model_dir else default_model_dir()
     spec = read_metadata(folder)["embedder"]
-    emb = embedding.load_embedder(embedder_override or spec.get("model") or "default",
+    emb = load_embedder(embedder_override or spec.get("model") or "default",
                                   backend=spec.get("backend") or "onnx-int8",
                                   long_text=spec.get("long_text") or "truncate",
                                   max_tokens=spec.get("max_tokens"), cache_dir=cache_dir, use_cache=use_cache,

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from kcna_themes import embedding
+from kcna_themes.cli import Services, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "captures"
@@ -44,10 +46,10 @@ class FakeEmbedder:
         return out
 
 
-@pytest.fixture
-def fake_embedder(monkeypatch):
-    """Make every embedder the CLI loads a FakeEmbedder behind the real disk cache."""
-    fake = FakeEmbedder()
+def fake_services(fake: FakeEmbedder | None = None) -> Services:
+    """The CLI's services with ``fake`` (a new FakeEmbedder by default) passed in as
+    every embedder the commands load, behind the real disk cache as in use."""
+    fake = fake or FakeEmbedder()
 
     def load(model="default", backend="onnx-int8", long_text="truncate", max_tokens=None, cache_dir=None,
              use_cache=True, headline=False):
@@ -56,8 +58,18 @@ def fake_embedder(monkeypatch):
             emb = embedding.CachedEmbedder(fake, embedding.EmbeddingCache(cache_dir or embedding.default_cache_dir()))
         return embedding.HeadlineEmbedder(emb) if headline else emb
 
-    monkeypatch.setattr(embedding, "load_embedder", load)
-    return fake
+    return Services(load_embedder=load)
+
+
+def invoke(args, fake: FakeEmbedder | None = None, **kwargs):
+    """Run the command line in-process with the fake embedder passed in."""
+    return CliRunner().invoke(cli, [str(a) for a in args], obj=fake_services(fake), **kwargs)
+
+
+@pytest.fixture
+def fake_embedder():
+    """One FakeEmbedder; pass it to ``invoke`` to see what the commands embedded."""
+    return FakeEmbedder()
 
 
 @pytest.fixture(autouse=True)
@@ -107,16 +119,10 @@ def train_on_fake_embedder(folder: Path, folds: int = 3):
 
     Returns the model folder and the CliRunner result (for what ``train`` printed).
     """
-    from click.testing import CliRunner
-
-    from kcna_themes.cli import cli
-
     labels = write_jsonl(folder / "labels.jsonl", make_labelled())
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
-        mp.setattr(embedding, "load_embedder", lambda *a, **k: FakeEmbedder())
-        result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(folder / "model"),
-                                          "--folds", str(folds)])
+        result = invoke(["train", labels, "--model", folder / "model", "--folds", folds, "--no-headline"])
     assert result.exit_code == 0, result.output + result.stderr
     return folder / "model", result
 

@@ -5,13 +5,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import kcna_themes
-from kcna_themes.cli import cli
 from kcna_themes.errors import KcnaThemesError, ModelError
 
-from .conftest import FakeEmbedder, train_on_fake_embedder, write_jsonl
+from .conftest import FakeEmbedder, invoke, train_on_fake_embedder, write_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +60,7 @@ def test_tag_returns_the_frame_with_themes_and_score_columns_as_the_cli_scores_t
     assert tagged.loc[0, "themes"][0] == "sport"
     # the CLI tags the same records with the same scores
     src = write_jsonl(tmp_path / "rows.jsonl", ROWS)
-    result = CliRunner().invoke(cli, ["tag", str(src), "--model", str(model_dir)])
+    result = invoke(["tag", src, "--model", model_dir], fake_embedder)
     cli_records = [json.loads(line) for line in result.stdout.splitlines()]
     for rec, (_, row) in zip(cli_records, tagged.iterrows()):
         assert rec["themes"] == row["themes"]

@@ -5,14 +5,11 @@ import os
 import stat
 
 import pytest
-from click.testing import CliRunner
 
-from kcna_themes import embedding
 from kcna_themes.batch import BatchLog
 from kcna_themes.captures import read_captures
-from kcna_themes.cli import cli
 
-from .conftest import FakeEmbedder, make_labelled, write_jsonl
+from .conftest import invoke, make_labelled, write_jsonl
 
 GOOD = "Farmers in South Hwanghae Province finished the rice harvest ahead of schedule.\n"
 
@@ -23,8 +20,7 @@ def model_dir(tmp_path_factory):
     labels = write_jsonl(folder / "labels.jsonl", make_labelled(n_per_theme=8, n_none=10))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
-        mp.setattr(embedding, "load_embedder", lambda *a, **k: FakeEmbedder())
-        result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(folder / "m"), "--folds", "2"])
+        result = invoke(["train", labels, "--model", folder / "m", "--folds", "2", "--no-headline"])
     assert result.exit_code == 0, result.stderr
     return folder / "m"
 
@@ -32,7 +28,7 @@ def model_dir(tmp_path_factory):
 @pytest.fixture
 def tag(model_dir, fake_embedder):
     def run(*args):
-        return CliRunner().invoke(cli, ["tag", "--model", str(model_dir), *map(str, args)])
+        return invoke(["tag", "--model", model_dir, *args], fake_embedder)
     return run
 
 
@@ -159,7 +155,7 @@ def test_label_files_with_problems_are_refused_naming_file_and_line(tmp_path, pr
         expected = "bad.jsonl:3: malformed JSON line"
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n")
-    result = CliRunner().invoke(cli, ["train", str(good), str(bad), "--model", str(tmp_path / "m"), "--folds", "2"])
+    result = invoke(["train", str(good), str(bad), "--model", str(tmp_path / "m"), "--folds", "2"])
     assert expected in result.stderr and "bad.jsonl: labelled file refused (1 bad line(s)" in result.stderr
     assert result.exit_code == 1  # trained on the good file, reported the bad one
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
@@ -170,7 +166,7 @@ def test_a_theme_typo_with_too_few_articles_is_refused(tmp_path, fake_embedder):
     rows = make_labelled(n_per_theme=6, n_none=6)
     rows[0]["themes"] = ["leadr"]
     labels = write_jsonl(tmp_path / "l.jsonl", rows)
-    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m")])
+    result = invoke(["train", str(labels), "--model", str(tmp_path / "m")])
     assert result.exit_code == 2
     assert "unknown theme(s) 'leadr' (first at" in result.stderr and "l.jsonl:1" in result.stderr
 
@@ -179,7 +175,7 @@ def test_evaluate_refuses_a_theme_the_model_does_not_know(tmp_path, model_dir, f
     rows = make_labelled(n_per_theme=3, n_none=3)
     rows[4]["themes"] = ["weather"]
     labels = write_jsonl(tmp_path / "l.jsonl", rows)
-    result = CliRunner().invoke(cli, ["evaluate", str(labels), "--model", str(model_dir)])
+    result = invoke(["evaluate", str(labels), "--model", str(model_dir)])
     assert "l.jsonl:5: unknown theme ('weather')" in result.stderr
     assert result.exit_code == 2 and "no labelled articles to evaluate on" in result.stderr
 
@@ -206,7 +202,7 @@ def test_unusable_model_folders_exit_2_with_a_clear_message(tmp_path, model_dir,
     else:
         expected = "does not exist"
     (tmp_path / "a.txt").write_text(GOOD)
-    result = CliRunner().invoke(cli, ["tag", str(tmp_path / "a.txt"), "--model", str(folder)])
+    result = invoke(["tag", str(tmp_path / "a.txt"), "--model", str(folder)])
     assert result.exit_code == 2
     assert expected in result.stderr and "Traceback" not in result.stderr
 
@@ -263,27 +259,15 @@ def test_a_multibyte_character_across_the_sniffed_sample_is_still_utf8(tmp_path,
 
 
 def test_train_jobs_below_one_is_a_usage_error(tmp_path):
-    from click.testing import CliRunner
-
-    from kcna_themes.cli import cli
-
-    from .conftest import make_labelled, write_jsonl
-
     labels = write_jsonl(tmp_path / "labels.jsonl", make_labelled())
-    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m"), "--jobs", "0"])
+    result = invoke(["train", str(labels), "--model", str(tmp_path / "m"), "--jobs", "0"])
     assert result.exit_code == 2 and "--jobs" in result.stderr and "Traceback" not in result.output
 
 
 def test_a_sample_that_is_not_text_refuses_the_labelled_file_naming_the_line(tmp_path):
-    from click.testing import CliRunner
-
-    from kcna_themes.cli import cli
-
-    from .conftest import make_labelled, write_jsonl
-
     rows = make_labelled()
     rows[3]["sample"] = 5
     labels = write_jsonl(tmp_path / "labels.jsonl", rows)
-    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m")])
+    result = invoke(["train", str(labels), "--model", str(tmp_path / "m")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "labels.jsonl:4" in result.stderr and "malformed sample" in result.stderr

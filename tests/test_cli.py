@@ -11,12 +11,23 @@ from click.testing import CliRunner
 from kcna_themes import tagging
 from kcna_themes.cli import cli
 
-from .conftest import CORPUS, SEEDS, make_labelled, train_on_fake_embedder, write_jsonl
+from .conftest import CORPUS, SEEDS, fake_services, invoke, make_labelled, train_on_fake_embedder, write_jsonl
+
+
+class FakeRunner(CliRunner):
+    """A CliRunner that passes the fake embedder in."""
+
+    def __init__(self, fake):
+        super().__init__()
+        self.fake = fake
+
+    def invoke(self, cli, args=None, **kwargs):
+        return super().invoke(cli, args, obj=fake_services(self.fake), **kwargs)
 
 
 @pytest.fixture
-def runner():
-    return CliRunner()
+def runner(fake_embedder):
+    return FakeRunner(fake_embedder)
 
 
 @pytest.fixture(scope="module")
@@ -142,11 +153,11 @@ def test_a_seventh_theme_is_added_just_by_labelling_it(tmp_path, fake_embedder):
         row["text"] += " typhoon rainfall storm weather forecast flood warning"
         row["themes"] = row["themes"] + ["weather"]
     labels = write_jsonl(tmp_path / "l.jsonl", rows)
-    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m"), "--folds", "2"])
+    result = invoke(["train", labels, "--model", tmp_path / "m", "--folds", "2"], fake_embedder)
     assert result.exit_code == 0, result.stderr
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["themes"][-1] == "weather" and len(meta["themes"]) == 7
-    out = records(CliRunner().invoke(cli, ["tag", str(SEEDS), "--model", str(tmp_path / "m")]).stdout)
+    out = records(invoke(["tag", SEEDS, "--model", tmp_path / "m"], fake_embedder).stdout)
     assert set(out[0]["scores"]) == set(meta["themes"])
 
 
