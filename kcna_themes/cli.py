@@ -211,9 +211,9 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
             bar.close()
         if resume:
             _err(f"resumed: {len(done_ids)} records were already in {output}")
-        hits = getattr(emb, "hits", None)
+        hits, misses = getattr(emb, "hits", None), getattr(emb, "misses", None)
         if hits is not None and not quiet:
-            _err(f"embeddings: {emb.hits} from cache, {emb.misses} computed")
+            _err(f"embeddings: {hits} from cache, {misses} computed")
         if getattr(emb, "misses", 1) and not embedder:  # the encoder was loaded: compare its build
             _check_encoder_build(model, emb, log)
     _finish(log, "captures")
