@@ -66,6 +66,17 @@ class EmbeddingFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(self.embedder.embed(texts), dtype=np.float32)
 
 
+def compact_vocabulary(tfidf) -> None:
+    """Keep what the vectorizer needs to transform, as plain Python values.
+
+    ``stop_words_`` (every term cut by frequency) is for introspection only and would
+    be most of the saved model; numpy integers in ``vocabulary_`` would each be stored
+    by skops as an array of its own, which makes loading take seconds.
+    """
+    tfidf.stop_words_ = None
+    tfidf.vocabulary_ = {term: int(column) for term, column in tfidf.vocabulary_.items()}
+
+
 class LexicalFeatures(TransformerMixin, BaseEstimator):
     """Word and bigram TF-IDF reduced by SVD: a few hundred dense lexical features.
 
@@ -92,6 +103,7 @@ class LexicalFeatures(TransformerMixin, BaseEstimator):
         except ValueError:  # too few texts for min_df=2
             self.tfidf_.set_params(min_df=1)
             tf = self.tfidf_.fit_transform(texts)
+        compact_vocabulary(self.tfidf_)
         dims = max(1, min(self.dims, tf.shape[1] - 1, tf.shape[0] - 1))
         self.svd_ = TruncatedSVD(dims, random_state=self.random_state).fit(tf)
         self.svd_.components_ = self.svd_.components_.astype(np.float32)  # halves the saved model
@@ -280,11 +292,6 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             state["n_embedding_dims_"] = state.pop("n_features_in_")
             state.setdefault("embedder", None)
             state.setdefault("themes", None)
-            lexical = state.get("lexical_")
-            if lexical is not None and not hasattr(lexical, "__sklearn_tags__"):
-                fresh = LexicalFeatures(lexical.dims, lexical.vocabulary, lexical.random_state)
-                fresh.tfidf_, fresh.svd_ = lexical.tfidf_, lexical.svd_
-                state["lexical_"] = fresh
         self.__dict__.update(state)
 
 

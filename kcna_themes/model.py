@@ -26,7 +26,7 @@ import numpy as np
 
 from . import __version__
 from .atomic import atomic_write
-from .classifier import ThemeClassifier
+from .classifier import LexicalFeatures, ThemeClassifier  # noqa: F401  (0.x pickles name both here)
 from .embedding import Embedder
 from .errors import ModelError
 from .metadata import FORMAT_VERSION, METADATA_FILE, ClassifierFile, EmbedderSpec, ModelMetadata, read_metadata
@@ -96,12 +96,14 @@ def training_hash(ids: Sequence[str], texts: Sequence[str], Y: np.ndarray, theme
 def save_model(folder, classifier: ThemeClassifier, embedder: EmbedderSpec, training: dict,
                evaluation: dict | None) -> ThemeModel:
     """Write the model folder: classifier first (without its embedder), then metadata, each atomically."""
+    import zipfile
+
     import sklearn
     import skops.io
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    blob = skops.io.dumps(classifier.without_embedder())
+    blob = skops.io.dumps(classifier.without_embedder(), compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     with atomic_write(folder / CLASSIFIER_FILE, "wb") as fh:
         fh.write(blob)
     for old in ("classifier.joblib",):  # a retrained 0.x folder keeps no stale pickle beside it
@@ -136,12 +138,12 @@ def _load_classifier(path: Path, blob: bytes, fmt: str, trust_pickle: bool) -> T
 
         return joblib.load(io.BytesIO(blob))
     import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
 
-    untrusted = sorted(set(skops.io.get_untrusted_types(data=blob)) - set(TRUSTED_TYPES))
-    if untrusted:
-        raise ModelError(f"{path} holds types this package does not trust, so it was not loaded: "
-                         f"{', '.join(untrusted[:5])}" + (" ..." if len(untrusted) > 5 else ""))
-    return skops.io.loads(blob, trusted=TRUSTED_TYPES)
+    try:
+        return skops.io.loads(blob, trusted=TRUSTED_TYPES)
+    except UntrustedTypesFoundException as exc:  # raised before any object is built
+        raise ModelError(f"{path} holds types this package does not trust, so it was not loaded: {exc}") from None
 
 
 def load_model(folder, embedder: Embedder | None = None, *, trust_pickle: bool = False) -> ThemeModel:

@@ -132,3 +132,75 @@ def test_adjustment_rates_take_positives_from_all_labels_and_negatives_from_the_
     sample = {"sport": {"tp": 4, "fn": 1, "fp": 2, "tn": 443, "tpr": 0.8, "fpr": 0.0045}}
     assert adjustment_rates(everything, sample) == {
         "sport": {"tp": 90, "fn": 10, "fp": 2, "tn": 443, "tpr": 0.9, "fpr": 0.0045}}
+
+
+class Planted:
+    """A type a model file must never be allowed to build: building it leaves a mark."""
+
+    marks: list = []
+
+    def __setstate__(self, state):
+        Planted.marks.append(state)
+
+
+def _replace_classifier(folder, blob: bytes, name: str, version: int):
+    import hashlib
+
+    (folder / name).write_bytes(blob)
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["format_version"] = version
+    meta["classifier"].update(file=name, sha256=hashlib.sha256(blob).hexdigest())
+    meta["classifier"].pop("format", None)
+    (folder / "metadata.json").write_text(json.dumps(meta))
+
+
+def test_a_model_file_holding_an_untrusted_type_is_refused_before_anything_is_built(tmp_path, fitted):
+    import skops.io
+
+    _save(tmp_path, fitted)
+    planted = Planted()
+    planted.payload = "ran"
+    _replace_classifier(tmp_path / "m", skops.io.dumps(planted), "classifier.skops", FORMAT_VERSION)
+    with pytest.raises(ModelError, match="does not trust.*Planted"):
+        load_model(tmp_path / "m", FakeEmbedder())
+    assert Planted.marks == []
+
+
+def test_an_old_pickled_model_loads_only_when_trusted(tmp_path, fitted, data):
+    import io
+
+    import joblib
+
+    texts, _ = data
+    _save(tmp_path, fitted)
+    buffer = io.BytesIO()
+    joblib.dump(fitted.without_embedder(), buffer)
+    _replace_classifier(tmp_path / "m", buffer.getvalue(), "classifier.joblib", 1)
+    with pytest.raises(ModelError, match="--trust-pickle"):
+        load_model(tmp_path / "m", FakeEmbedder())
+    trusted = load_model(tmp_path / "m", FakeEmbedder(), trust_pickle=True)
+    assert np.allclose(trusted.classifier.predict_proba(texts), fitted.predict_proba(texts))
+
+
+def test_scikit_learn_tools_work_on_the_classifier(data, fitted):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
+
+    texts, Y = data
+    clf = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, lexical_dims=16)
+    fresh = clone(fitted)
+    assert fresh.get_params()["themes"] == THEMES and not hasattr(fresh, "estimators_")
+    P = cross_val_predict(clf, np.array(texts, dtype=object), Y, cv=KFold(3, shuffle=True, random_state=0),
+                          method="predict_proba")
+    assert P.shape == Y.shape and theme_scores(Y, P >= 0.5, THEMES)["macro_f1"] > 0.8
+    search = GridSearchCV(clf, {"C": [0.01, 16.0]}, scoring="f1_macro", cv=KFold(3, shuffle=True, random_state=0))
+    search.fit(np.array(texts, dtype=object), Y)
+    assert len(search.cv_results_["params"]) == 2 and search.best_score_ > 0.8
+
+
+def test_labels_may_be_theme_lists_and_name_the_columns(data):
+    texts, Y = data
+    lists = [[t for t, y in zip(THEMES, row) if y] for row in Y]
+    clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=0).fit(texts, lists)
+    assert clf.themes_ == THEMES  # the codebook's order, from the labels alone
+    assert clf.predict(texts).shape == Y.shape
