@@ -79,7 +79,7 @@ def test_real_embedder_is_deterministic_and_served_from_the_cache(cache_dir):
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
 
 
-def test_ctrl_c_on_a_real_run_stops_within_a_second_and_resume_completes_it(tmp_path, cache_dir):
+def test_ctrl_c_on_a_real_run_stops_it_and_resume_completes_it(tmp_path, cache_dir):
     import os
     import signal
     import subprocess
@@ -107,10 +107,8 @@ def test_ctrl_c_on_a_real_run_stops_within_a_second_and_resume_completes_it(tmp_
         if parts and parts[0].stat().st_size > 20_000:
             break
         time.sleep(0.05)
-    sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert time.monotonic() - sent < 1.0
+    _, err = proc.communicate(timeout=30)  # a hang guard, not a speed target (no timed tests)
     assert proc.returncode == 130 and "--resume" in err, err
     kept = out.read_text(encoding="utf-8").splitlines()
     assert 0 < len(kept) < 3000 and all(json.loads(line)["id"] for line in kept)
