@@ -86,6 +86,11 @@ def main() -> None:
         precision, recall, tp, fp, fn = precision_recall(pairs, decide(DEFAULT_RULE))
         print(f"  the rule ({DEFAULT_RULE}):")
         print(f"    precision {precision:.3f}, recall {recall:.3f} (tp {tp}, fp {fp}, fn {fn})")
+        for p, said, (cosine, overlap, _, bits) in zip(pairs, decide(DEFAULT_RULE), features):
+            if said != p["same_story"]:
+                kind = "missed" if p["same_story"] else "false duplicate"
+                print(f"    {kind}: {p['a']} {p['b']} cosine {cosine:.3f}, title overlap {overlap:.2f}, "
+                      f"body bits {bits}: {p['reason']}")
         print("  other settings of the same rule, for the trade-off:")
         for same_text in (0.94, 0.96, 0.98):
             for similar in (0.90, 0.92):

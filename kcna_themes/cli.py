@@ -161,7 +161,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
 
     One record per article: id, title, published, source, path, themes (over
     the model's thresholds, strongest first) and scores (every theme's
-    probability), plus the id of the model that scored it.
+    probability), plus the id of the model that scored it, and duplicate_of: the
+    id of the first occurrence of the same story in the run, or null.
     """
     from . import tagging
 

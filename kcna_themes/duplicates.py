@@ -80,7 +80,7 @@ def body_hash(text: str) -> int:
                       dtype=np.uint64)
     bits = (hashes[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
     votes = bits.astype(np.int64).sum(axis=0) * 2 - len(grams)
-    return int(sum(1 << i for i in np.flatnonzero(votes > 0)))
+    return sum(1 << int(i) for i in np.flatnonzero(votes > 0))
 
 
 def story_vectors(vectors: np.ndarray, headline: bool) -> np.ndarray:
