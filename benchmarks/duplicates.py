@@ -60,7 +60,7 @@ def main() -> None:
 
     judged = [json.loads(line) for line in open(args.pairs, encoding="utf-8") if line.strip()]
     model, embedder = load_tagger()
-    headline = bool(model.embedder_spec.get("headline"))
+    headline = model.metadata.embedder.headline
     for corpus in sorted({p["corpus"] for p in judged}):
         rows = [json.loads(line) for line in open(Path(args.corpus_dir) / f"{corpus}.jsonl", encoding="utf-8")]
         captures = [capture_from_record(r, corpus, n) for n, r in enumerate(rows, 1)]

@@ -96,7 +96,7 @@ def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_d
     """Tag one shard into ``out_path`` (JSON Lines, written atomically). Runs on a worker."""
     from . import tagging
 
-    model, embedder = _worker_model(model_dir, cache_dir)
+    model, _ = _worker_model(model_dir, cache_dir)
     messages: list[str] = []
     log = BatchLog(echo=messages.append)
     vectors: list[np.ndarray] = []
@@ -107,7 +107,7 @@ def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_d
         bodies.append(b)
 
     with atomic_write(out_path) as out:
-        tagging.write_tagged(_shard_captures(shard, log), model, embedder, out, "jsonl", batch_size, on_batch=log.ok,
+        tagging.write_tagged(_shard_captures(shard, log), model, out, "jsonl", batch_size, on_batch=log.ok,
                              on_story=keep)
     story_path = story_file(out_path)
     save_story(story_path, vectors, bodies)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -177,24 +176,3 @@ class DuplicateIndex:
         target.add(duplicate_of or article_id, self._seen, words, vec, -1 if body is None else body)
         self._seen += 1
         return duplicate_of
-
-
-class RecordingEmbedder:
-    """An embedder that keeps the vectors of its last call.
-
-    ``tag`` scores a batch through ``ThemeModel.score`` and then needs the very vectors
-    the classifier read, to mark duplicates, without embedding the batch a second time.
-    """
-
-    def __init__(self, embedder):
-        self.embedder = embedder
-        self.id = embedder.id
-        self.last: np.ndarray | None = None
-
-    @property
-    def dim(self) -> int:
-        return self.embedder.dim
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.last = self.embedder.embed(texts)
-        return self.last

@@ -17,30 +17,30 @@ import numpy as np
 
 from . import embedding
 from .captures import Capture
-from .duplicates import DuplicateIndex, RecordingEmbedder, body_hash, story_vectors
+from .duplicates import DuplicateIndex, body_hash, story_vectors
 from .embedding import Embedder
 from .errors import InputError, KcnaThemesError
-from .model import ThemeModel, default_model_dir, load_model, read_metadata
+from .metadata import default_model_dir, read_metadata
+from .model import ThemeModel, load_model
 
 RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model", "duplicate_of")
 
 
 def load_tagger(model_dir=None, embedder_override: str | None = None, cache_dir=None, use_cache: bool = True,
-                load_embedder: Callable[..., Embedder] = embedding.load_embedder) -> tuple[ThemeModel, Embedder]:
+                load_embedder: Callable[..., Embedder] = embedding.load_embedder, trust_pickle: bool = False
+                ) -> tuple[ThemeModel, Embedder]:
     """The model folder and the embedder it was trained with (or ``embedder_override``).
 
-    The metadata is read and checked before any pickle is opened; the embedder is
-    rebuilt from it by ``load_embedder``, behind the cache, and the model refuses a
-    different one.
+    The metadata is read and checked before the classifier file is opened; the
+    embedder is rebuilt from it by ``load_embedder``, behind the cache, and the
+    model refuses a different one.
     """
     folder = Path(model_dir) if model_dir else default_model_dir()
-    spec = read_metadata(folder)["embedder"]
-    emb = load_embedder(embedder_override or spec.get("model") or "default",
-                                  backend=spec.get("backend") or "onnx-int8",
-                                  long_text=spec.get("long_text") or "truncate",
-                                  max_tokens=spec.get("max_tokens"), cache_dir=cache_dir, use_cache=use_cache,
-                                  headline=bool(spec.get("headline")))
-    return load_model(folder, embedder_id=emb.id), emb
+    spec = read_metadata(folder).embedder
+    emb = load_embedder(embedder_override or spec.model or "default", backend=spec.backend or "onnx-int8",
+                        long_text=spec.long_text or "truncate", max_tokens=spec.max_tokens, cache_dir=cache_dir,
+                        use_cache=use_cache, headline=spec.headline)
+    return load_model(folder, emb, trust_pickle=trust_pickle), emb
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -67,7 +67,7 @@ def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel, duplicate
     }
 
 
-def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_size: int = 64,
+def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int = 64,
                done_ids: Collection[str] = frozenset(), duplicates: DuplicateIndex | None = None,
                on_story: Callable[[np.ndarray, np.ndarray], None] | None = None) -> Iterator[list[dict]]:
     """Yield tagged records a batch at a time, near-duplicates marked (``duplicates``).
@@ -79,20 +79,17 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_s
     them for the merge).
     """
     duplicates = duplicates if duplicates is not None else DuplicateIndex()
-    headline = bool(model.embedder_spec.get("headline"))
-    recorder = RecordingEmbedder(embedder)
+    headline = model.metadata.embedder.headline
+    embedder = model.embedder
+    if embedder is None:
+        raise KcnaThemesError("the model was loaded without an embedder: nothing can be tagged")
     for batch in batched(captures, batch_size):
-        todo = [c for c in batch if c.id not in done_ids]
-        done = [c for c in batch if c.id in done_ids]
-        P = model.score([c.embed_text for c in todo], recorder)
-        vectors: dict[str, np.ndarray] = {}
-        if todo:
-            assert recorder.last is not None
-            vectors.update(zip((c.id for c in todo), story_vectors(recorder.last, headline)))
-        if done:
-            vectors.update(zip((c.id for c in done), story_vectors(embedder.embed([c.embed_text for c in done]),
-                                                                   headline)))
-        probs = dict(zip((c.id for c in todo), P))
+        texts = [c.embed_text for c in batch]
+        E = embedder.embed(texts)  # once: the classifier scores these, the duplicate index keeps them
+        vectors = dict(zip((c.id for c in batch), story_vectors(E, headline)))
+        todo = [i for i, c in enumerate(batch) if c.id not in done_ids]
+        P = model.score([texts[i] for i in todo], embeddings=E[todo])
+        probs = {batch[i].id: p for i, p in zip(todo, P)}
         bodies = {c.id: body_hash(c.text) for c in batch}
         records = []
         for c in batch:
@@ -100,12 +97,13 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_s
             if c.id in probs:
                 records.append(tag_record(c, probs[c.id], model, duplicate_of))
         if on_story is not None and todo:
-            on_story(np.vstack([vectors[c.id] for c in todo]), np.array([bodies[c.id] for c in todo], dtype=np.uint64))
+            on_story(np.vstack([vectors[batch[i].id] for i in todo]),
+                     np.array([bodies[batch[i].id] for i in todo], dtype=np.uint64))
         if records:
             yield records
 
 
-def write_tagged(captures: Iterable[Capture], model: ThemeModel, embedder, out, fmt: str = "jsonl",
+def write_tagged(captures: Iterable[Capture], model: ThemeModel, out, fmt: str = "jsonl",
                  batch_size: int = 64, on_batch: Callable[[int], None] | None = None,
                  done_ids: Collection[str] = frozenset(),
                  on_story: Callable[[np.ndarray, np.ndarray], None] | None = None) -> int:
@@ -117,7 +115,7 @@ def write_tagged(captures: Iterable[Capture], model: ThemeModel, embedder, out, 
     ``done_ids`` are already written (--resume): they only seed the duplicate marking.
     """
     written = 0
-    for records in tag_stream(captures, model, embedder, batch_size, done_ids=done_ids, on_story=on_story):
+    for records in tag_stream(captures, model, batch_size, done_ids=done_ids, on_story=on_story):
         out.write("".join(format_record(r, fmt, model.themes) for r in records))
         out.flush()
         written += len(records)

@@ -11,7 +11,7 @@ from kcna_themes import tagging
 from kcna_themes.distributed import merge_shards, save_story, story_file
 from kcna_themes.duplicates import DuplicateIndex, DuplicateRule, story_vectors
 
-from .conftest import CORPUS, ROOT, SEEDS, invoke, train_on_fake_embedder, write_jsonl
+from .conftest import CORPUS, ROOT, SEEDS, fake_services, invoke, train_on_fake_embedder, write_jsonl
 
 TWO_STORIES_ONE_EVENT = ROOT / "tests" / "data" / "same-event-two-stories.jsonl"
 
@@ -162,18 +162,16 @@ def test_merging_dask_shards_marks_copies_across_shards(model_dir, tmp_path, fak
 
     from kcna_themes.batch import BatchLog
     from kcna_themes.captures import read_captures
-    from kcna_themes.embedding import CachedEmbedder, EmbeddingCache, default_cache_dir
     from kcna_themes.tagging import load_tagger
 
-    model, _ = load_tagger(model_dir, load_embedder=lambda *a, **k: fake_embedder)
-    embedder = CachedEmbedder(fake_embedder, EmbeddingCache(default_cache_dir()))
+    model, _ = load_tagger(model_dir, load_embedder=fake_services(fake_embedder).load_embedder)
     results = []
     for n, part in enumerate((rows[:7], rows[7:])):
         out = tmp_path / f"shard-{n}.jsonl"
         kept: list = []
         with open(out, "w", encoding="utf-8") as fh:
             captures = read_captures([str(write_jsonl(tmp_path / f"in-{n}.jsonl", part))], BatchLog())
-            tagging.write_tagged(captures, model, embedder, fh, on_story=lambda v, b, kept=kept: kept.append((v, b)))
+            tagging.write_tagged(captures, model, fh, on_story=lambda v, b, kept=kept: kept.append((v, b)))
         vectors, bodies = [v for v, _ in kept], [b for _, b in kept]
         save_story(story_file(str(out)), vectors, bodies)
         results.append({"out": str(out), "story": story_file(str(out))})
