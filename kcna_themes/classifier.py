@@ -193,8 +193,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return CalibratedClassifierCV(base, method="sigmoid",
                                       cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
 
-    def _features(self, texts: list[str]) -> np.ndarray:
-        E = EmbeddingFeatures(self.embedder).transform(texts)
+    def _features(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        E = EmbeddingFeatures(self.embedder).transform(texts) if embeddings is None else np.asarray(
+            embeddings, dtype=np.float32)
         if E.shape[1] != self.n_embedding_dims_:
             raise ModelError(f"embeddings have dimension {E.shape[1]}, the classifier expects "
                              f"{self.n_embedding_dims_}")
@@ -259,13 +260,19 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "binarizer_")
         return [str(t) for t in self.binarizer_.classes_]
 
-    def predict_proba(self, X) -> np.ndarray:
-        """(n, k) probabilities; column j is ``themes_[j]``."""
+    def predict_proba(self, X, embeddings: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) probabilities; column j is ``themes_[j]``.
+
+        ``embeddings``: the texts' vectors from this classifier's embedder, when the
+        caller has them already (``tag`` keeps them to mark near-duplicates).
+        """
         check_is_fitted(self, "estimators_")
         texts = _texts(X)
         if not texts:
             return np.zeros((0, len(self.estimators_)))
-        F = self._features(texts)
+        if embeddings is not None and len(embeddings) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+        F = self._features(texts, embeddings)
         return np.column_stack([_positive_column(est, F) for est in self.estimators_])
 
     def predict(self, X) -> np.ndarray:

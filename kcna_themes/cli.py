@@ -166,7 +166,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
 
     One record per article: id, title, published, source, path, themes (over
     the model's thresholds, strongest first) and scores (every theme's
-    probability), plus the id of the model that scored it.
+    probability), plus the id of the model that scored it, and duplicate_of: the
+    id of the first occurrence of the same story in the run, or null.
     """
     from . import tagging
 
@@ -180,7 +181,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
         model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
                                          load_embedder=services.load_embedder, trust_pickle=trust_pickle)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
-        captures = (c for c in read_captures(inputs, log, int(max_size * 1e6)) if c.id not in done_ids)
+        # the records already written are read again, only to seed the near-duplicate marking
+        captures = read_captures(inputs, log, int(max_size * 1e6))
         bar = _progress(quiet, "article")
         written = len(done_lines)
         # Ctrl-C and SIGTERM stop the run cleanly, even where the shell started us with SIGINT ignored
@@ -197,7 +199,7 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
         def write_all(out):
             out.write(tagging.header_line(fmt, model.themes))
             out.writelines(done_lines)
-            tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count)
+            tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids)
 
         try:
             if output:

@@ -7,6 +7,11 @@ shared embedding cache, and written to its own file atomically. The shard files
 are then merged in shard order, keeping the first record of a repeated id, which
 gives exactly what a single-machine ``kcna-themes tag`` of the same inputs writes.
 
+Near-duplicates: each shard marks ``duplicate_of`` within itself and keeps the story
+vectors and body hashes of its records beside its output (``<shard>.story.npz``); the merge
+marks them again over the merged stream, in order, so a story repeated across shards is
+marked as a single machine would mark it.
+
 Dask does the scheduling; nothing here schedules.
 """
 
@@ -14,9 +19,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from .atomic import atomic_write
 from .batch import BatchLog
@@ -88,27 +96,62 @@ def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_d
     """Tag one shard into ``out_path`` (JSON Lines, written atomically). Runs on a worker."""
     from . import tagging
 
-    model, embedder = _worker_model(model_dir, cache_dir)
+    model, _ = _worker_model(model_dir, cache_dir)
     messages: list[str] = []
     log = BatchLog(echo=messages.append)
+    vectors: list[np.ndarray] = []
+    bodies: list[np.ndarray] = []
+
+    def keep(v: np.ndarray, b: np.ndarray) -> None:
+        vectors.append(v)
+        bodies.append(b)
+
     with atomic_write(out_path) as out:
-        tagging.write_tagged(_shard_captures(shard, log), model, out, "jsonl", batch_size, on_batch=log.ok)
-    return {"out": out_path, "processed": log.processed, "skipped": dict(log.skipped), "messages": messages}
+        tagging.write_tagged(_shard_captures(shard, log), model, out, "jsonl", batch_size, on_batch=log.ok,
+                             on_story=keep)
+    story_path = story_file(out_path)
+    save_story(story_path, vectors, bodies)
+    return {"out": out_path, "story": story_path, "processed": log.processed, "skipped": dict(log.skipped),
+            "messages": messages}
+
+
+def story_file(shard_out: str) -> str:
+    """Where a shard keeps the story vectors and body hashes of its records, row for row."""
+    return os.fspath(shard_out) + ".story.npz"
+
+
+def save_story(path: str, vectors: list[np.ndarray], bodies: list[np.ndarray]) -> None:
+    with atomic_write(path, "wb") as fh:
+        np.savez(fh, vectors=np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float16),
+                 bodies=np.concatenate(bodies) if bodies else np.zeros(0, dtype=np.uint64))
 
 
 def merge_shards(results: Sequence[dict], output: str) -> dict:
-    """Concatenate shard outputs in shard order, keeping the first record of each id."""
+    """Concatenate shard outputs in shard order, keeping the first record of each id.
+
+    Where the shards kept their story vectors (``result["story"]``), ``duplicate_of``
+    is marked again over the merged stream, so copies in different shards are found.
+    """
+    from .duplicates import DuplicateIndex
+
     seen: set[str] = set()
     duplicates = 0
+    index = DuplicateIndex()
     with atomic_write(output) as out:
         for result in results:
+            story = np.load(result["story"], allow_pickle=False) if result.get("story") else None
             with open(result["out"], encoding="utf-8") as fh:
-                for line in fh:
-                    rid = json.loads(line)["id"]
+                for row, line in enumerate(fh):
+                    record = json.loads(line)
+                    rid = record["id"]
                     if rid in seen:
                         duplicates += 1
                         continue
                     seen.add(rid)
+                    if story is not None:
+                        record["duplicate_of"] = index.observe(rid, record.get("title"), record.get("published"),
+                                                               story["vectors"][row], int(story["bodies"][row]))
+                        line = json.dumps(record, ensure_ascii=False) + "\n"
                     out.write(line)
     return {"written": len(seen), "duplicate_ids": duplicates}
 

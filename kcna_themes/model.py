@@ -69,11 +69,12 @@ class ThemeModel:
     def embedder(self) -> Embedder | None:
         return self.classifier.embedder
 
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, k) probabilities of texts as the classifier reads them (``classifier_text``)."""
+    def score(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) probabilities of texts as the classifier reads them (``classifier_text``);
+        ``embeddings``, when the caller has them, are the texts' vectors from ``embedder``."""
         if not texts:
             return np.zeros((0, len(self.themes)))
-        return self.classifier.predict_proba(list(texts))
+        return self.classifier.predict_proba(list(texts), embeddings=embeddings)
 
     def themes_over_threshold(self, probs: np.ndarray) -> list[str]:
         """The themes whose probability reaches the classifier's own threshold, strongest first.

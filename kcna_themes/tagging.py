@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -17,12 +17,13 @@ import numpy as np
 
 from . import embedding
 from .captures import Capture
+from .duplicates import DuplicateIndex, body_hash, story_vectors
 from .embedding import Embedder
 from .errors import InputError, KcnaThemesError
 from .metadata import default_model_dir, read_metadata
 from .model import ThemeModel, load_model
 
-RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model")
+RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model", "duplicate_of")
 
 
 def load_tagger(model_dir=None, embedder_override: str | None = None, cache_dir=None, use_cache: bool = True,
@@ -48,8 +49,9 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel) -> dict:
-    """The output record: themes over their thresholds, strongest first, and every score."""
+def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel, duplicate_of: str | None = None) -> dict:
+    """The output record: themes over their thresholds, strongest first, every score, and
+    the id of the first occurrence of its story when it is a near-duplicate (else None)."""
     themes = model.themes
     chosen = model.themes_over_threshold(probs)
     return {
@@ -61,27 +63,59 @@ def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel) -> dict:
         "themes": chosen,
         "scores": {t: round(float(p), 4) for t, p in zip(themes, probs)},
         "model": model.model_id,
+        "duplicate_of": duplicate_of,
     }
 
 
-def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int = 64
-               ) -> Iterator[list[dict]]:
-    """Yield tagged records a batch at a time."""
+def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int = 64,
+               done_ids: Collection[str] = frozenset(), duplicates: DuplicateIndex | None = None,
+               on_story: Callable[[np.ndarray, np.ndarray], None] | None = None) -> Iterator[list[dict]]:
+    """Yield tagged records a batch at a time, near-duplicates marked (``duplicates``).
+
+    Captures whose id is in ``done_ids`` (the records a --resume keeps) are not scored
+    or yielded, but their vectors (from the cache) still seed the duplicate index, so a
+    resumed run marks exactly what an uninterrupted one would. ``on_story`` receives the
+    story vectors and body hashes of each batch's yielded records (the Dask shards keep
+    them for the merge).
+    """
+    duplicates = duplicates if duplicates is not None else DuplicateIndex()
+    headline = model.metadata.embedder.headline
+    embedder = model.embedder
+    if embedder is None:
+        raise KcnaThemesError("the model was loaded without an embedder: nothing can be tagged")
     for batch in batched(captures, batch_size):
-        P = model.score([c.embed_text for c in batch])
-        yield [tag_record(c, p, model) for c, p in zip(batch, P)]
+        texts = [c.embed_text for c in batch]
+        E = embedder.embed(texts)  # once: the classifier scores these, the duplicate index keeps them
+        vectors = dict(zip((c.id for c in batch), story_vectors(E, headline)))
+        todo = [i for i, c in enumerate(batch) if c.id not in done_ids]
+        P = model.score([texts[i] for i in todo], embeddings=E[todo])
+        probs = {batch[i].id: p for i, p in zip(todo, P)}
+        bodies = {c.id: body_hash(c.text) for c in batch}
+        records = []
+        for c in batch:
+            duplicate_of = duplicates.observe(c.id, c.title, c.published, vectors[c.id], bodies[c.id])
+            if c.id in probs:
+                records.append(tag_record(c, probs[c.id], model, duplicate_of))
+        if on_story is not None and todo:
+            on_story(np.vstack([vectors[batch[i].id] for i in todo]),
+                     np.array([bodies[batch[i].id] for i in todo], dtype=np.uint64))
+        if records:
+            yield records
 
 
 def write_tagged(captures: Iterable[Capture], model: ThemeModel, out, fmt: str = "jsonl",
-                 batch_size: int = 64, on_batch: Callable[[int], None] | None = None) -> int:
+                 batch_size: int = 64, on_batch: Callable[[int], None] | None = None,
+                 done_ids: Collection[str] = frozenset(),
+                 on_story: Callable[[np.ndarray, np.ndarray], None] | None = None) -> int:
     """Tag ``captures`` and write their records to ``out`` a batch at a time; return how many.
 
     The one tag loop: ``kcna-themes tag`` and the Dask shards both write through it.
     Each batch is flushed before the next is embedded, so an interrupted run keeps
-    whole records; ``on_batch(n)`` is called after each batch is written.
+    whole records; ``on_batch(n)`` is called after each batch is written. Captures in
+    ``done_ids`` are already written (--resume): they only seed the duplicate marking.
     """
     written = 0
-    for records in tag_stream(captures, model, batch_size):
+    for records in tag_stream(captures, model, batch_size, done_ids=done_ids, on_story=on_story):
         out.write("".join(format_record(r, fmt, model.themes) for r in records))
         out.flush()
         written += len(records)
@@ -93,14 +127,15 @@ def write_tagged(captures: Iterable[Capture], model: ThemeModel, out, fmt: str =
 # ------------------------------------------------------------------ output
 
 def csv_header(themes: Sequence[str]) -> list[str]:
-    return ["id", "title", "published", "source", "path", "model", "themes"] + [f"score_{t}" for t in themes]
+    return (["id", "title", "published", "source", "path", "model", "duplicate_of", "themes"]
+            + [f"score_{t}" for t in themes])
 
 
 def format_record(record: dict, fmt: str, themes: Sequence[str]) -> str:
     """One record as a line of JSON Lines or CSV (with its newline)."""
     if fmt == "jsonl":
         return json.dumps(record, ensure_ascii=False) + "\n"
-    row = {k: record.get(k) for k in ("id", "title", "published", "source", "path", "model")}
+    row = {k: record.get(k) for k in ("id", "title", "published", "source", "path", "model", "duplicate_of")}
     row["themes"] = ";".join(record["themes"])
     row.update({f"score_{t}": record["scores"][t] for t in themes})
     buf = io.StringIO()

@@ -62,7 +62,7 @@ def test_tag_seeds_gives_one_record_per_capture(model_dir, runner):
     out = records(result.stdout)
     assert len(out) == 5
     rec = out[0]
-    assert set(rec) == {"id", "title", "published", "source", "path", "themes", "scores", "model"}
+    assert set(rec) == {"id", "title", "published", "source", "path", "themes", "scores", "model", "duplicate_of"}
     assert rec["title"] == "Mass Movement Promotes Socialist Construction" and rec["published"] == "2023-01-21"
     assert set(rec["scores"]) == set(json.loads((model_dir / "metadata.json").read_text())["themes"])
     assert all(0 <= p <= 1 for r in out for p in r["scores"].values())
