@@ -1,6 +1,6 @@
 """The ``kcna-themes report`` command (registered with ``cli.add_command(report)``).
 
-All the work is in ``report.py``; this module only parses options, orders the
+All the work is in the ``report`` package; this module only parses options, orders the
 steps so that cheap checks fail before expensive work, and turns errors into
 one ``Error: ...`` line and an exit status:
 
@@ -56,14 +56,19 @@ def _default_model_dir():
               help="Model folder whose metadata.json to use (default: the shipped model).")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --adjust bootstrap.")
+@click.option("--keep-duplicates", is_flag=True,
+              help="Count every copy of a story (default: copies that tag marked duplicate_of are set aside).")
 @click.pass_context
-def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjust, model_dir, strict, seed):
+def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjust, model_dir, strict, seed,
+           keep_duplicates):
     """Count articles per theme and period from `kcna-themes tag` output.
 
     TAGGED are JSON Lines files (or CSV when named *.csv; - reads JSON Lines
     from stdin). Rows: period [source] n, then per theme its count and share,
     then none (articles with no theme). Periods without articles appear as
     zero rows; articles without a date go to an `undated` row at the end.
+    Each story counts once: copies that `tag` marked as duplicates are set
+    aside (counted in a `duplicates` column) unless --keep-duplicates.
 
     Exit status: 0 all inputs used, 1 some skipped (listed on stderr),
     2 usage error, unusable model, mixed models or no articles.
@@ -117,10 +122,10 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
                          f"(the classifier barely separates it); {theme}_adjusted is left empty")
 
         rows = rp.build_report(articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
-                               rates=rates, seed=seed)
+                               rates=rates, seed=seed, keep_duplicates=keep_duplicates)
         figure = rp.share_figure(rows, themes, by=by) if plot_path else None
 
-        text = rp.render(rows, fmt)
+        text = rp.render(rows, fmt, keep_duplicates=keep_duplicates)
         if output and output != "-":
             with atomic_write(output) as fh:
                 fh.write(text)
