@@ -38,3 +38,10 @@ def split_duplicates(articles: Sequence[TaggedArticle]) -> tuple[list[TaggedArti
             stood_in.add(story)
             counted.append(article)
     return counted, copies
+
+
+def counted_articles(articles: Sequence[TaggedArticle], keep_duplicates: bool = False) -> list[TaggedArticle]:
+    """The articles a report counts: every one with ``keep_duplicates``, else each story once."""
+    if keep_duplicates or not is_marked(articles):
+        return list(articles)
+    return split_duplicates(articles)[0]
