@@ -65,7 +65,8 @@ def share_chart_spec(rows: Sequence[ReportRow], themes: Sequence[str], *, by: st
     shown = alt.condition(legend, alt.value(1.0), alt.value(0.08))
 
     base = alt.Chart()
-    line = base.mark_line(strokeWidth=1.8, invalid="break-paths-show-domains").encode(x=x, y=y, color=colour, opacity=shown, detail="theme:N")
+    line = base.mark_line(strokeWidth=1.8, invalid="break-paths-show-domains").encode(
+        x=x, y=y, color=colour, opacity=shown, detail="theme:N")
     dots = base.transform_filter("datum.value != null").mark_point(filled=True, size=40, cursor="pointer").encode(
         x=x, y=y, color=colour, opacity=shown, tooltip=tooltip)
     layers: list[Any] = [line, dots]
