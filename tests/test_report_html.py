@@ -59,7 +59,7 @@ def test_page_is_self_contained_and_holds_chart_table_and_articles(page):
     assert [a[0] for a in mar] == [HOSTILE, "article 5"]  # highest score first: 0.97, then 0.9
     assert mar[0][1:] == ["2011-03-09", "KCNA", 0.97, "https://kcnawatch.example/article/20"]
     assert "1 duplicate copy of stories already counted set aside" in html
-    assert "at most 25 per cell" in html
+    assert "at most 50 per cell" in html
 
 
 def test_hostile_title_cannot_leave_its_script_element(page):

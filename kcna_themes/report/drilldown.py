@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .counting import effective_tags, row_key
 from .reading import TaggedArticle
 
-DEFAULT_LIMIT = 25
+DEFAULT_LIMIT = 50
 
 
 @dataclass(frozen=True)

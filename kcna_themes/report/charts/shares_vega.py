@@ -51,7 +51,7 @@ def share_chart_spec(rows: Sequence[ReportRow], themes: Sequence[str], *, by: st
     legend = alt.selection_point(fields=["theme"], bind="legend", name="legend")
     colour = alt.Color("theme:N", title="theme (click to show/hide)",
                        scale=alt.Scale(domain=list(themes), range=[colours[t] for t in themes]),
-                       sort=list(themes))
+                       sort=list(themes), legend=alt.Legend(symbolOpacity=1.0))
     x = alt.X("period:O", sort=periods, title=f"period ({by})", axis=alt.Axis(labelOverlap=True, labelAngle=-45))
     y_title = "adjusted share of articles" if adjusted else "share of articles"
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format="%"))
