@@ -156,8 +156,10 @@ def test_period_range_stops_at_the_last_representable_period():
     assert rp.period_range("9999-11", "9999-12", "month") == ["9999-11", "9999-12"]
 
 
-def test_report_does_not_import_scikit_learn():
-    code = ("import sys; from kcna_themes.cli import cli; import kcna_themes.report; "
-            "print('sklearn' in sys.modules)")
+def test_report_does_not_import_scikit_learn(tmp_path):
+    path = write_jsonl(tmp_path / "tagged.jsonl", STORIES)
+    code = ("import sys; from click.testing import CliRunner; from kcna_themes.cli import cli; "
+            f"r = CliRunner().invoke(cli, ['report', {str(path)!r}, '--by', 'year']); "
+            "print(r.exit_code, 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "0 False"
