@@ -18,10 +18,12 @@ from collections import Counter
 import numpy as np
 
 from kcna_themes.batch import BatchLog
+from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.embedding import load_embedder
+from kcna_themes.evaluation import cross_validate
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.model import ThemeClassifier, cross_validate, default_model_dir, read_metadata
-from kcna_themes.training import embed_articles, is_random_sample, sample_era
+from kcna_themes.metadata import default_model_dir, read_metadata
+from kcna_themes.training import is_random_sample, sample_era
 
 
 def acc(observed, tpr, fpr):
@@ -30,19 +32,18 @@ def acc(observed, tpr, fpr):
 
 def main(labels: list[str]) -> None:
     meta = read_metadata(default_model_dir())
-    spec, clf = meta["embedder"], meta["classifier"]
+    spec, clf = meta.embedder, meta.classifier.params
     articles = read_labelled(labels, BatchLog())
     themes = themes_in(articles)
     Y = theme_matrix(articles, themes)
-    emb = load_embedder(backend=spec["backend"], long_text=spec["long_text"], max_tokens=spec.get("max_tokens"),
-                        headline=bool(spec.get("headline")))
-    X = embed_articles(articles, emb)
+    emb = load_embedder(backend=spec.backend or "onnx-int8", long_text=spec.long_text or "truncate",
+                        max_tokens=spec.max_tokens, headline=spec.headline)
     texts = [a.capture.embed_text for a in articles]
     rnd = np.array([is_random_sample(a) for a in articles])
-    from_random = meta["training"].get("thresholds_from") == "random samples"
-    cv = cross_validate(X, Y, themes, texts=texts, threshold_rows=rnd if from_random else None, n_jobs=2,
-                        classifier=ThemeClassifier(C=clf["C"], lexical_dims=clf["lexical_dims"],
-                                                   lexical_vocabulary=clf["lexical_vocabulary"]))
+    from_random = meta.training.get("thresholds_from") == "random samples"
+    recipe = ThemeClassifier(embedder=emb, themes=themes, C=clf["C"], lexical_dims=clf["lexical_dims"],
+                             lexical_vocabulary=clf["lexical_vocabulary"])
+    cv = cross_validate(recipe, texts, Y, threshold_rows=rnd if from_random else None, n_jobs=2)
     D = cv.decisions
     halves = np.zeros(len(articles), dtype=int)
     halves[np.flatnonzero(rnd)[::2]] = 1

@@ -29,9 +29,10 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from kcna_themes.batch import BatchLog
+from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.embedding import load_embedder
+from kcna_themes.evaluation import calibration_error, theme_scores
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.model import ThemeClassifier, calibration_error, theme_scores
 from kcna_themes.training import is_random_sample
 
 SPLITS = [
@@ -54,8 +55,9 @@ def in_era(years: np.ndarray, era: str) -> np.ndarray:
     return years == era
 
 
-def embed(articles, variant: str) -> tuple[np.ndarray, np.ndarray]:
-    """Features and texts of one variant, made as ``kcna-themes train`` makes them (through the cache).
+def embed(articles, variant: str):
+    """The embedder and texts of one variant, as ``kcna-themes train`` makes them; every text
+    is embedded once here, so the fits below read their vectors from the cache.
 
     "unmended" reads the text as it was before the reader restored the spaces that
     kcna.kp loses around the leaders' names, to measure what that costs.
@@ -68,7 +70,8 @@ def embed(articles, variant: str) -> tuple[np.ndarray, np.ndarray]:
     else:
         texts = [a.capture.embed_text for a in articles]
     emb = load_embedder("default", long_text=long_text, max_tokens=tokens, headline=headline)
-    return emb.embed(texts), np.array(texts, dtype=object)
+    emb.embed(texts)
+    return emb, np.array(texts, dtype=object)
 
 
 def held_out_scores(Y: np.ndarray, probs: np.ndarray, thresholds: np.ndarray, themes) -> dict:
@@ -118,7 +121,7 @@ def main() -> None:
     random_rows = np.array([is_random_sample(a) for a in articles])
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
-    features: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    features: dict[str, tuple] = {}
     tasks = []
     for name in args.recipes:
         variant, params, threshold_on_random, only_2011 = RECIPES[name]
@@ -133,11 +136,11 @@ def main() -> None:
                 tasks.append((name, split, test_era, variant, params, threshold_on_random, train, test))
 
     def run(name, split, test_era, variant, params, threshold_on_random, train, test):
-        X, texts = features[variant]
+        emb, texts = features[variant]
         t0 = time.perf_counter()
-        clf = ThemeClassifier(**params).fit(X[train], Y[train], themes, list(texts[train]),
-                                            threshold_rows=random_rows[train] if threshold_on_random else None)
-        probs = clf.predict_proba(X[test], list(texts[test]))
+        clf = ThemeClassifier(embedder=emb, themes=themes, **params).fit(
+            list(texts[train]), Y[train], threshold_rows=random_rows[train] if threshold_on_random else None)
+        probs = clf.predict_proba(list(texts[test]))
         return {"recipe": name, "train": split, "test": f"random {test_era}", "n_train": int(train.sum()),
                 "n_test": int(test.sum()), **held_out_scores(Y[test], probs, clf.thresholds_, themes),
                 "seconds": round(time.perf_counter() - t0, 1)}

@@ -22,9 +22,9 @@ import torch
 from eras import SPLITS, era_of, held_out_scores, in_era, result_line
 
 from kcna_themes.batch import BatchLog
+from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.embedding import bundled_model_path
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.model import ThemeClassifier
 from kcna_themes.training import is_random_sample
 
 MAX_TOKENS = 128
@@ -83,6 +83,22 @@ def encode(tok, model, texts, batch: int = 32) -> np.ndarray:
     return np.vstack(out).astype(np.float32)
 
 
+class TunedEmbedder:
+    """The fine-tuned encoder as an ``Embedder``, so the stock classifier can read its vectors."""
+
+    id = "fine-tuned-minilm"
+
+    def __init__(self, tok, model):
+        self.tok, self.model = tok, model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def embed(self, texts):
+        return encode(self.tok, self.model, list(texts))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("labels", nargs="+")
@@ -109,11 +125,8 @@ def main() -> None:
         t0 = time.perf_counter()
         tok, model = fine_tune(list(texts[train]), Y[train], args.epochs, args.lr, args.batch)
         tuned = time.perf_counter() - t0
-        X = encode(tok, model, list(texts[train | test]))
-        rows = np.flatnonzero(train | test)
-        Xtr, Xte = X[np.isin(rows, np.flatnonzero(train))], X[np.isin(rows, np.flatnonzero(test))]
-        clf = ThemeClassifier().fit(Xtr, Y[train], themes, list(texts[train]))
-        probs = clf.predict_proba(Xte, list(texts[test]))
+        clf = ThemeClassifier(embedder=TunedEmbedder(tok, model), themes=themes).fit(list(texts[train]), Y[train])
+        probs = clf.predict_proba(list(texts[test]))
         row = {"recipe": f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr})", "train": split,
                "test": f"random {test_era}", "n_train": int(train.sum()), "n_test": int(test.sum()),
                **held_out_scores(Y[test], probs, clf.thresholds_, themes), "fine_tune_seconds": round(tuned)}

@@ -15,11 +15,24 @@ import argparse
 import json
 import time
 
+from sklearn.model_selection import GridSearchCV, KFold
+
 from kcna_themes.batch import BatchLog
+from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.embedding import load_embedder
+from kcna_themes.evaluation import calibration_error, theme_scores
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.model import ThemeClassifier, cross_validate
-from kcna_themes.training import embed_articles
+
+
+def fold_scores(themes):
+    """A scorer for GridSearchCV: macro-F1, each theme's F1 and the calibration error of one fold,
+    from one ``predict_proba`` (decisions at the fold's own thresholds)."""
+    def score(estimator, X, Y) -> dict:
+        probs = estimator.predict_proba(X)
+        s = theme_scores(Y, probs >= estimator.thresholds_, themes)
+        return {"macro_f1": s["macro_f1"], "ece": calibration_error(Y, probs),
+                **{f"f1_{t}": s["per_theme"][t]["f1"] for t in themes}}
+    return score
 
 
 def main() -> None:
@@ -43,24 +56,31 @@ def main() -> None:
     print(f"{len(articles)} labelled articles, themes: {', '.join(themes)}")
     results = []
     recipes = [(b, lt, mt) for b in args.backends for lt in args.long_text for mt in args.max_tokens]
+    grid = [{"C": args.C, "lexical_dims": [lx], "lexical_vocabulary": args.vocabulary if lx else [10_000]}
+            for lx in args.lexical]
     for backend, long_text, max_tokens in recipes:
         emb = load_embedder("default", backend=backend, long_text=long_text, max_tokens=max_tokens or None)
         t = time.perf_counter()
-        X = embed_articles(articles, emb)
+        emb.embed(texts)  # once, into the cache: every fold below reads its vectors from there
         secs = time.perf_counter() - t
-        for lexical, vocabulary in [(lx, v) for lx in args.lexical for v in (args.vocabulary if lx else [0])]:
+        # scikit-learn's GridSearchCV over the classifier's hyperparameters; each fold learns its
+        # lexical features and thresholds on its own training part
+        search = GridSearchCV(ThemeClassifier(embedder=emb, themes=themes), grid, scoring=fold_scores(themes),
+                              cv=KFold(5, shuffle=True, random_state=0), refit=False)
+        search.fit(texts, Y)
+        cv = search.cv_results_
+        for i, params in enumerate(cv["params"]):
+            lexical, vocabulary, C = params["lexical_dims"], params["lexical_vocabulary"], params["C"]
             name = f"emb+lex{lexical}/{vocabulary // 1000}k" if lexical else "embedding"
-            for C in args.C:
-                cv = cross_validate(X, Y, themes, folds=5, texts=texts, classifier=ThemeClassifier(
-                    C=C, lexical_dims=lexical, lexical_vocabulary=vocabulary or 10_000))
-                per = {t: cv.scores["per_theme"][t]["f1"] for t in themes}
-                row = {"backend": backend, "long_text": long_text, "max_tokens": max_tokens or "model",
-                       "features": name, "C": C, "macro_f1": cv.scores["macro_f1"], "min_f1": min(per.values()),
-                       "per_theme": per, "ece": cv.scores["calibration_error"], "embed_seconds": round(secs, 1)}
-                results.append(row)
-                print(f"{backend:10} {long_text:9} {max_tokens or 'model':5} {name:17} C={C:<5} "
-                      f"macro-F1 {row['macro_f1']:.3f} min {row['min_f1']:.3f} ECE {row['ece']:.3f} | "
-                      + " ".join(f"{t[:5]} {f:.2f}" for t, f in per.items()), flush=True)
+            per = {t: round(float(cv[f"mean_test_f1_{t}"][i]), 4) for t in themes}
+            row = {"backend": backend, "long_text": long_text, "max_tokens": max_tokens or "model",
+                   "features": name, "C": C, "macro_f1": round(float(cv["mean_test_macro_f1"][i]), 4),
+                   "min_f1": min(per.values()), "per_theme": per, "ece": round(float(cv["mean_test_ece"][i]), 4),
+                   "embed_seconds": round(secs, 1)}
+            results.append(row)
+            print(f"{backend:10} {long_text:9} {max_tokens or 'model':5} {name:17} C={C:<5} "
+                  f"macro-F1 {row['macro_f1']:.3f} min {row['min_f1']:.3f} ECE {row['ece']:.3f} | "
+                  + " ".join(f"{t[:5]} {f:.2f}" for t, f in per.items()), flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)

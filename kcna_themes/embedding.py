@@ -128,6 +128,12 @@ class SentenceTransformerEmbedder:
         self.id = f"{self.name}|{backend}|{long_text}" + (f"-{max_tokens}" if max_tokens else "")
         self._encoder: Any = None  # a TorchEncoder or OnnxInt8Encoder, loaded on first use
 
+    def __deepcopy__(self, memo) -> SentenceTransformerEmbedder:
+        return self  # a service: estimators cloned by scikit-learn share it
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_encoder": None}  # a worker process loads its own encoder
+
     @property
     def dim(self) -> int:
         return int(self._load().dim)
@@ -183,6 +189,12 @@ class EmbeddingCache:
             except (OSError, sqlite3.Error) as exc:
                 raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
 
+    def __getstate__(self) -> dict:
+        return {"folder": self.folder}  # a worker process opens its own connection
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["folder"])  # type: ignore[misc]
+
     @staticmethod
     def key(embedder_id: str, text: str) -> str:
         return hashlib.sha256(f"{embedder_id}\n{text}".encode()).hexdigest()
@@ -216,6 +228,9 @@ class CachedEmbedder:
         self.id = embedder.id
         self.hits = 0
         self.misses = 0
+
+    def __deepcopy__(self, memo) -> CachedEmbedder:
+        return self  # a service: estimators cloned by scikit-learn share it (and its counts)
 
     @property
     def dim(self) -> int:
@@ -255,6 +270,9 @@ class HeadlineEmbedder:
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
         self.id = f"{embedder.id}+headline"
+
+    def __deepcopy__(self, memo) -> HeadlineEmbedder:
+        return self  # a service: estimators cloned by scikit-learn share it
 
     @property
     def dim(self) -> int:

@@ -15,7 +15,7 @@ import click
 from . import report as rp
 from .atomic import atomic_write, check_writable
 from .batch import BatchLog
-from .errors import InputError, KcnaThemesError, ModelError
+from .errors import InputError, KcnaThemesError
 from .report.drilldown import DEFAULT_LIMIT
 
 _FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
@@ -32,10 +32,8 @@ def _default_format(output: str | None) -> str:
 
 
 def _default_model_dir():
-    try:
-        from .model import default_model_dir
-    except ImportError as exc:  # the model module is optional for plain counting
-        raise ModelError(f"no default model available ({exc}); pass --model DIR") from None
+    from .metadata import default_model_dir
+
     return default_model_dir()
 
 

@@ -19,27 +19,27 @@ from . import embedding
 from .captures import Capture
 from .embedding import Embedder
 from .errors import InputError, KcnaThemesError
-from .model import ThemeModel, default_model_dir, load_model, read_metadata
+from .metadata import default_model_dir, read_metadata
+from .model import ThemeModel, load_model
 
 RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model")
 
 
 def load_tagger(model_dir=None, embedder_override: str | None = None, cache_dir=None, use_cache: bool = True,
-                load_embedder: Callable[..., Embedder] = embedding.load_embedder) -> tuple[ThemeModel, Embedder]:
+                load_embedder: Callable[..., Embedder] = embedding.load_embedder, trust_pickle: bool = False
+                ) -> tuple[ThemeModel, Embedder]:
     """The model folder and the embedder it was trained with (or ``embedder_override``).
 
-    The metadata is read and checked before any pickle is opened; the embedder is
-    rebuilt from it by ``load_embedder``, behind the cache, and the model refuses a
-    different one.
+    The metadata is read and checked before the classifier file is opened; the
+    embedder is rebuilt from it by ``load_embedder``, behind the cache, and the
+    model refuses a different one.
     """
     folder = Path(model_dir) if model_dir else default_model_dir()
-    spec = read_metadata(folder)["embedder"]
-    emb = load_embedder(embedder_override or spec.get("model") or "default",
-                                  backend=spec.get("backend") or "onnx-int8",
-                                  long_text=spec.get("long_text") or "truncate",
-                                  max_tokens=spec.get("max_tokens"), cache_dir=cache_dir, use_cache=use_cache,
-                                  headline=bool(spec.get("headline")))
-    return load_model(folder, embedder_id=emb.id), emb
+    spec = read_metadata(folder).embedder
+    emb = load_embedder(embedder_override or spec.model or "default", backend=spec.backend or "onnx-int8",
+                        long_text=spec.long_text or "truncate", max_tokens=spec.max_tokens, cache_dir=cache_dir,
+                        use_cache=use_cache, headline=spec.headline)
+    return load_model(folder, emb, trust_pickle=trust_pickle), emb
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -64,15 +64,15 @@ def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel) -> dict:
     }
 
 
-def tag_stream(captures: Iterable[Capture], model: ThemeModel, embedder, batch_size: int = 64
+def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int = 64
                ) -> Iterator[list[dict]]:
     """Yield tagged records a batch at a time."""
     for batch in batched(captures, batch_size):
-        P = model.score([c.embed_text for c in batch], embedder)
+        P = model.score([c.embed_text for c in batch])
         yield [tag_record(c, p, model) for c, p in zip(batch, P)]
 
 
-def write_tagged(captures: Iterable[Capture], model: ThemeModel, embedder, out, fmt: str = "jsonl",
+def write_tagged(captures: Iterable[Capture], model: ThemeModel, out, fmt: str = "jsonl",
                  batch_size: int = 64, on_batch: Callable[[int], None] | None = None) -> int:
     """Tag ``captures`` and write their records to ``out`` a batch at a time; return how many.
 
@@ -81,7 +81,7 @@ def write_tagged(captures: Iterable[Capture], model: ThemeModel, embedder, out, 
     whole records; ``on_batch(n)`` is called after each batch is written.
     """
     written = 0
-    for records in tag_stream(captures, model, embedder, batch_size):
+    for records in tag_stream(captures, model, batch_size):
         out.write("".join(format_record(r, fmt, model.themes) for r in records))
         out.flush()
         written += len(records)

@@ -7,41 +7,37 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 
 from .batch import BatchLog
-from .embedding import HeadlineEmbedder, innermost
+from .classifier import ThemeClassifier
+from .embedding import Embedder, HeadlineEmbedder, innermost
 from .errors import KcnaThemesError
+from .evaluation import calibration_error, cross_validate, theme_scores
 from .labels import LabelledArticle, read_labelled, theme_matrix, themes_in
-from .model import (
-    ThemeClassifier,
-    ThemeModel,
-    calibration_error,
-    cross_validate,
-    save_model,
-    theme_scores,
-    training_hash,
-)
+from .metadata import EmbedderSpec
+from .model import ThemeModel, save_model, training_hash
 
 
-def embed_articles(articles: Sequence[LabelledArticle], embedder, batch_size: int = 256,
-                   progress=None) -> np.ndarray:
-    """Embeddings of title + body for each article, in batches (served from the cache when warm)."""
-    parts = []
+def embed_articles(articles: Sequence[LabelledArticle], embedder: Embedder, batch_size: int = 256,
+                   progress=None) -> None:
+    """Embed every article once, in batches, so the cache is warm before cross-validation
+    reads each text several times (and a progress bar can count them)."""
     for start in range(0, len(articles), batch_size):
         part = articles[start:start + batch_size]
-        parts.append(embedder.embed([a.capture.embed_text for a in part]))
+        embedder.embed([a.capture.embed_text for a in part])
         if progress:
             progress(len(part))
-    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
-def embedder_spec(embedder) -> dict:
+def embedder_spec(embedder: Embedder) -> EmbedderSpec:
     """What the metadata records about the embedder, so tagging can rebuild and check it."""
     inner = innermost(embedder)
-    return {"id": embedder.id, "dim": int(embedder.dim), "model": getattr(inner, "model", embedder.id),
-            "backend": getattr(inner, "backend", None), "long_text": getattr(inner, "long_text", None),
-            "max_tokens": getattr(inner, "max_tokens", None), "headline": isinstance(embedder, HeadlineEmbedder),
-            "encoder_sha256": getattr(embedder, "fingerprint", None)}
+    return EmbedderSpec(id=embedder.id, dim=int(embedder.dim), model=getattr(inner, "model", embedder.id),
+                        backend=getattr(inner, "backend", None), long_text=getattr(inner, "long_text", None),
+                        max_tokens=getattr(inner, "max_tokens", None),
+                        headline=isinstance(embedder, HeadlineEmbedder),
+                        encoder_sha256=getattr(embedder, "fingerprint", None))
 
 
 def adjustment_rates(all_labels: dict, random_sample: dict) -> dict:
@@ -68,12 +64,11 @@ def sample_era(article: LabelledArticle) -> str | None:
     return (parts[1].strip() or None) if len(parts) == 2 else None
 
 
-def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog, C: float = 16.0,
-                lexical_dims: int = 256, folds: int = 5, X: np.ndarray | None = None,
-                progress=None, thresholds_from: str = "random", n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
+def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log: BatchLog, C: float = 16.0,
+                lexical_dims: int = 256, folds: int = 5, progress=None, thresholds_from: str = "random",
+                n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
     """Read labels, cross-validate the recipe, fit on everything, save the folder.
 
-    ``X`` may hold precomputed embeddings (one row per article, in file order).
     ``thresholds_from`` "random" chooses each theme's threshold on the articles whose
     ``sample`` marks them as a random sample of real output (on every article when there
     are none), "all" on every article.
@@ -86,15 +81,13 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     themes = themes_in(articles)
     if not themes:
         raise KcnaThemesError("the labelled articles carry no theme at all")
-    if X is None:
-        X = embed_articles(articles, embedder, progress=progress)
+    embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, themes)
     texts = [a.capture.embed_text for a in articles]
     random_rows = np.array([is_random_sample(a) for a in articles])
     threshold_rows = random_rows if thresholds_from == "random" and random_rows.any() else None
-    template = ThemeClassifier(C=C, lexical_dims=lexical_dims)
-    cv = cross_validate(X, Y, themes, folds=folds, classifier=template, texts=texts, threshold_rows=threshold_rows,
-                        n_jobs=n_jobs)
+    recipe = ThemeClassifier(embedder=embedder, themes=themes, C=C, lexical_dims=lexical_dims)
+    cv = cross_validate(recipe, texts, Y, folds=folds, threshold_rows=threshold_rows, n_jobs=n_jobs)
     evaluation = dict(cv.scores)
     if random_rows.sum() >= 20:
         sample = theme_scores(Y[random_rows], cv.decisions[random_rows], themes)
@@ -107,7 +100,7 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
                        "calibration_error": calibration_error(Y[rows], cv.probs[rows])}
     if by_era:
         evaluation["random_sample_by_era"] = by_era
-    classifier = ThemeClassifier(C=C, lexical_dims=lexical_dims).fit(X, Y, themes, texts, threshold_rows)
+    classifier = clone(recipe).fit(texts, Y, threshold_rows=threshold_rows)
     ids = [a.capture.id for a in articles]
     years = Counter((a.capture.published or "undated")[:4] for a in articles)
     training = {"size": len(articles), "sha256": training_hash(ids, texts, Y, themes),
@@ -121,14 +114,15 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder, log: BatchLog,
     return model, evaluation
 
 
-def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, embedder, log: BatchLog,
-                   progress=None) -> dict:
+def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog, progress=None) -> dict:
     """Scores of a saved model on labelled articles it was not trained on."""
+    embedder = model.embedder
+    if embedder is None:
+        raise KcnaThemesError("the model was loaded without an embedder")
     articles = read_labelled(label_inputs, log, known_themes=model.themes)
     if not articles:
         raise KcnaThemesError("no labelled articles to evaluate on")
-    X = embed_articles(articles, embedder, progress=progress)
+    embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, model.themes)
-    texts = [a.capture.embed_text for a in articles]
-    decisions = model.classifier.predict_proba(X, texts) >= model.classifier.thresholds_
+    decisions = model.classifier.predict([a.capture.embed_text for a in articles])
     return theme_scores(Y, decisions, model.themes)

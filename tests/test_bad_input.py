@@ -189,7 +189,7 @@ def test_unusable_model_folders_exit_2_with_a_clear_message(tmp_path, model_dir,
             (folder / f.name).write_bytes(f.read_bytes())
         meta = json.loads((folder / "metadata.json").read_text())
     if damage == "corrupt":
-        (folder / "classifier.joblib").write_bytes(b"\x80\x04garbage")
+        (folder / "classifier.skops").write_bytes(b"PK\x03\x04garbage")
         expected = "checksum does not match"
     elif damage == "other embedder":
         meta["embedder"]["id"] = "sentence-transformers/paraphrase-mpnet-base-v2|torch|truncate"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from kcna_themes.cli import cli
 from kcna_themes.embedding import load_embedder
-from kcna_themes.model import default_model_dir, read_metadata
+from kcna_themes.metadata import default_model_dir, read_metadata
 
 from .conftest import CORPUS, SEEDS
 
@@ -33,9 +33,9 @@ def seed_records(cache_dir):
 
 def test_shipped_model_is_found_and_describes_itself():
     meta = read_metadata(default_model_dir())
-    assert meta["themes"] == ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
-    assert meta["training"]["size"] >= 800
-    assert meta["evaluation"]["macro_f1"] >= 0.85
+    assert meta.themes == ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
+    assert meta.training["size"] >= 800
+    assert meta.evaluation["macro_f1"] >= 0.85
 
 
 def test_mass_movement_seed_is_construction(seed_records):

@@ -5,17 +5,11 @@ import json
 import numpy as np
 import pytest
 
+from kcna_themes.classifier import ThemeClassifier, best_f1_threshold
 from kcna_themes.errors import ModelError
-from kcna_themes.model import (
-    FORMAT_VERSION,
-    ThemeClassifier,
-    best_f1_threshold,
-    cross_validate,
-    load_model,
-    read_metadata,
-    save_model,
-    theme_scores,
-)
+from kcna_themes.evaluation import cross_validate, theme_scores
+from kcna_themes.metadata import FORMAT_VERSION, EmbedderSpec, read_metadata
+from kcna_themes.model import load_model, save_model
 
 from .conftest import FakeEmbedder, make_labelled
 
@@ -26,40 +20,39 @@ THEMES = ["leader", "construction", "agriculture", "sport", "heritage", "diploma
 def data():
     rows = make_labelled(n_per_theme=15, n_none=30)
     texts = [r["text"] for r in rows]
-    X = FakeEmbedder().embed(texts)
     Y = np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
-    return X, Y, texts
+    return texts, Y
 
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    X, Y, texts = data
-    return ThemeClassifier().fit(X, Y, THEMES, texts)
+    texts, Y = data
+    return ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y)
 
 
 def test_scores_are_probabilities_with_one_column_per_theme(fitted, data):
-    X, _, texts = data
-    P = fitted.predict_proba(X, texts)
-    assert P.shape == (len(X), len(THEMES))
+    texts, _ = data
+    P = fitted.predict_proba(texts)
+    assert P.shape == (len(texts), len(THEMES))
     assert (P >= 0).all() and (P <= 1).all()
 
 
 def test_classifier_learns_the_themes_it_was_given(fitted, data):
-    X, Y, texts = data
-    predicted = fitted.predict(X, texts)
+    texts, Y = data
+    predicted = fitted.predict(texts)
     scores = theme_scores(Y, predicted, THEMES)
     assert scores["macro_f1"] > 0.9
 
 
 def test_columns_follow_each_estimator_classes_not_position(fitted, data):
-    X, Y, texts = data
+    texts, _ = data
     est = fitted.estimators_[0]
     est.classes_ = est.classes_[::-1]  # a sub-model that lists the positive class first
     try:
-        flipped = fitted.predict_proba(X, texts)[:, 0]
+        flipped = fitted.predict_proba(texts)[:, 0]
     finally:
         est.classes_ = est.classes_[::-1]
-    normal = fitted.predict_proba(X, texts)[:, 0]
+    normal = fitted.predict_proba(texts)[:, 0]
     assert np.allclose(flipped, 1 - normal)
 
 
@@ -69,16 +62,16 @@ def test_best_f1_threshold_separates_a_clean_split():
     assert best_f1_threshold(y, s) == pytest.approx(0.5)
 
 
-def test_embeddings_only_classifier_needs_no_texts(data):
-    X, Y, texts = data
-    clf = ThemeClassifier(lexical_dims=0).fit(X, Y, THEMES)
-    assert clf.predict_proba(X).shape == Y.shape
+def test_embeddings_only_classifier_has_no_lexical_branch(data):
+    texts, Y = data
+    clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=0).fit(texts, Y)
+    assert clf.lexical_ is None and clf.predict_proba(texts).shape == Y.shape
 
 
-def test_lexical_classifier_refuses_embeddings_without_texts(fitted, data):
-    X, _, _ = data
-    with pytest.raises(ValueError, match="pass one text per embedding"):
-        fitted.predict_proba(X)
+def test_a_classifier_without_an_embedder_says_so(fitted, data):
+    texts, _ = data
+    with pytest.raises(ModelError, match="no embedder"):
+        fitted.without_embedder().predict_proba(texts)
 
 
 def test_thresholds_are_chosen_per_theme_within_bounds(fitted):
@@ -87,8 +80,8 @@ def test_thresholds_are_chosen_per_theme_within_bounds(fitted):
 
 
 def test_cross_validation_reports_rates_for_bias_correction(data):
-    X, Y, texts = data
-    cv = cross_validate(X, Y, THEMES, folds=3, texts=texts)
+    texts, Y = data
+    cv = cross_validate(ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES), texts, Y, folds=3)
     s = cv.scores["per_theme"]["sport"]
     assert s["tp"] + s["fn"] == Y[:, 3].sum() and s["tp"] + s["fp"] + s["fn"] + s["tn"] == len(Y)
     assert s["tpr"] == pytest.approx(s["tp"] / (s["tp"] + s["fn"]), abs=1e-4)
@@ -97,19 +90,19 @@ def test_cross_validation_reports_rates_for_bias_correction(data):
 
 
 def _save(tmp_path, fitted):
-    embedder = {"id": "fake-hash-64", "dim": 64}
+    embedder = EmbedderSpec(id="fake-hash-64", dim=64, model="fake-hash-64")
     return save_model(tmp_path / "m", fitted, embedder, {"size": 1}, {"per_theme": {}})
 
 
 def test_saved_folder_round_trips(tmp_path, fitted, data):
-    X, _, texts = data
+    texts, _ = data
     saved = _save(tmp_path, fitted)
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["format_version"] == FORMAT_VERSION and meta["themes"] == THEMES
     assert set(meta) >= {"package_version", "sklearn_version", "embedder", "thresholds", "training", "evaluation"}
-    loaded = load_model(tmp_path / "m", embedder_id="fake-hash-64")
+    loaded = load_model(tmp_path / "m", FakeEmbedder())
     assert loaded.model_id == saved.model_id
-    assert np.allclose(loaded.classifier.predict_proba(X, texts), fitted.predict_proba(X, texts))
+    assert np.allclose(loaded.classifier.predict_proba(texts), fitted.predict_proba(texts))
 
 
 def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, fitted):
@@ -118,13 +111,13 @@ def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, f
     _save(tmp_path, fitted)
     folder = tmp_path / "m"
     with pytest.raises(ModelError, match="trained on embedder 'fake-hash-64'"):
-        load_model(folder, embedder_id="sentence-transformers/all-MiniLM-L6-v2|onnx-int8|chunk")
+        load_model(folder, FakeEmbedder(id="sentence-transformers/all-MiniLM-L6-v2|onnx-int8|chunk"))
     meta = json.loads((folder / "metadata.json").read_text())
     (folder / "metadata.json").write_text(json.dumps({**meta, "format_version": FORMAT_VERSION + 1}))
     with pytest.raises(ModelError, match="newer than this kcna-themes"):
         read_metadata(folder)
     (folder / "metadata.json").write_text(json.dumps(meta))
-    (folder / "classifier.joblib").write_bytes(b"not a pickle")
+    (folder / "classifier.skops").write_bytes(b"not a model")
     with pytest.raises(ModelError, match="checksum does not match"):
         load_model(folder)
     (folder / "metadata.json").write_text("{ half a file")
@@ -139,3 +132,75 @@ def test_adjustment_rates_take_positives_from_all_labels_and_negatives_from_the_
     sample = {"sport": {"tp": 4, "fn": 1, "fp": 2, "tn": 443, "tpr": 0.8, "fpr": 0.0045}}
     assert adjustment_rates(everything, sample) == {
         "sport": {"tp": 90, "fn": 10, "fp": 2, "tn": 443, "tpr": 0.9, "fpr": 0.0045}}
+
+
+class Planted:
+    """A type a model file must never be allowed to build: building it leaves a mark."""
+
+    marks: list = []
+
+    def __setstate__(self, state):
+        Planted.marks.append(state)
+
+
+def _replace_classifier(folder, blob: bytes, name: str, version: int):
+    import hashlib
+
+    (folder / name).write_bytes(blob)
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["format_version"] = version
+    meta["classifier"].update(file=name, sha256=hashlib.sha256(blob).hexdigest())
+    meta["classifier"].pop("format", None)
+    (folder / "metadata.json").write_text(json.dumps(meta))
+
+
+def test_a_model_file_holding_an_untrusted_type_is_refused_before_anything_is_built(tmp_path, fitted):
+    import skops.io
+
+    _save(tmp_path, fitted)
+    planted = Planted()
+    planted.payload = "ran"
+    _replace_classifier(tmp_path / "m", skops.io.dumps(planted), "classifier.skops", FORMAT_VERSION)
+    with pytest.raises(ModelError, match="does not trust.*Planted"):
+        load_model(tmp_path / "m", FakeEmbedder())
+    assert Planted.marks == []
+
+
+def test_an_old_pickled_model_loads_only_when_trusted(tmp_path, fitted, data):
+    import io
+
+    import joblib
+
+    texts, _ = data
+    _save(tmp_path, fitted)
+    buffer = io.BytesIO()
+    joblib.dump(fitted.without_embedder(), buffer)
+    _replace_classifier(tmp_path / "m", buffer.getvalue(), "classifier.joblib", 1)
+    with pytest.raises(ModelError, match="--trust-pickle"):
+        load_model(tmp_path / "m", FakeEmbedder())
+    trusted = load_model(tmp_path / "m", FakeEmbedder(), trust_pickle=True)
+    assert np.allclose(trusted.classifier.predict_proba(texts), fitted.predict_proba(texts))
+
+
+def test_scikit_learn_tools_work_on_the_classifier(data, fitted):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
+
+    texts, Y = data
+    clf = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, lexical_dims=16)
+    fresh = clone(fitted)
+    assert fresh.get_params()["themes"] == THEMES and not hasattr(fresh, "estimators_")
+    P = cross_val_predict(clf, np.array(texts, dtype=object), Y, cv=KFold(3, shuffle=True, random_state=0),
+                          method="predict_proba")
+    assert P.shape == Y.shape and theme_scores(Y, P >= 0.5, THEMES)["macro_f1"] > 0.8
+    search = GridSearchCV(clf, {"C": [0.01, 16.0]}, scoring="f1_macro", cv=KFold(3, shuffle=True, random_state=0))
+    search.fit(np.array(texts, dtype=object), Y)
+    assert len(search.cv_results_["params"]) == 2 and search.best_score_ > 0.8
+
+
+def test_labels_may_be_theme_lists_and_name_the_columns(data):
+    texts, Y = data
+    lists = [[t for t, y in zip(THEMES, row) if y] for row in Y]
+    clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=0).fit(texts, lists)
+    assert clf.themes_ == THEMES  # the codebook's order, from the labels alone
+    assert clf.predict(texts).shape == Y.shape

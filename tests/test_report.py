@@ -69,7 +69,8 @@ def write_model(folder, *, counts=True, tp=80, fp=45, fn=20, tn=855, model_id=MO
             entry.update(tp=tp, fp=fp, fn=fn, tn=tn)
         per_theme[t] = entry
     meta = {"format_version": 1, "model_id": model_id, "themes": THEMES,
-            "embedder": {"id": "fake-hash-64", "dim": 64}, "classifier": {"file": "classifier.joblib"},
+            "embedder": {"id": "fake-hash-64", "dim": 64},
+            "classifier": {"file": "classifier.joblib", "sha256": "0" * 64},
             "thresholds": {t: 0.5 for t in THEMES}, "evaluation": {"per_theme": per_theme}}
     (folder / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
     return folder

@@ -20,9 +20,9 @@ def read_model_metadata(model_dir) -> dict:
     Only the metadata is needed for a report: the model's id (to check the input
     was tagged by it), its thresholds and its cross-validated confusion counts.
     """
-    from ..model import read_metadata
+    from ..metadata import read_metadata
 
-    return read_metadata(model_dir)
+    return read_metadata(model_dir).to_dict()
 
 
 def check_model_matches(metadata: Mapping, articles: Sequence[TaggedArticle], model_dir="") -> None:

@@ -1,0 +1,317 @@
+"""The theme classifier: a scikit-learn estimator that reads texts.
+
+``ThemeClassifier`` takes texts as X and the themes as y (a 0/1 matrix, a
+DataFrame of 0/1 columns, or a list of theme lists). Inside it two transformers
+turn texts into features: ``EmbeddingFeatures`` (the sentence embedding, from
+the embedder passed in) and ``LexicalFeatures`` (word and bigram TF-IDF reduced
+by SVD). Each theme then gets a class-weighted logistic regression, Platt-
+calibrated on held-out folds so its scores are probabilities, and a decision
+threshold chosen for F1 on out-of-fold scores.
+
+Because it inherits ``BaseEstimator`` and keeps every hyperparameter in
+``__init__``, scikit-learn's ``clone``, ``cross_validate``, ``cross_val_predict``
+and ``GridSearchCV`` work on it directly, for example::
+
+    from sklearn.model_selection import GridSearchCV
+    search = GridSearchCV(ThemeClassifier(embedder=emb), {"C": [4, 16]}, scoring="f1_macro")
+    search.fit(texts, Y)
+
+The embedder is a hyperparameter, not learned state: a saved model is stored
+without it (``without_embedder``) and gets one again when loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .embedding import Embedder
+from .errors import ModelError
+
+CODEBOOK_THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
+
+
+def codebook_order(themes) -> list[str]:
+    """The codebook's six in their order, then any new themes in sorted order."""
+    found = set(themes)
+    return [t for t in CODEBOOK_THEMES if t in found] + sorted(found - set(CODEBOOK_THEMES))
+
+
+def _texts(X) -> list[str]:
+    if isinstance(X, str):
+        raise ValueError("X is one string: pass a list of texts")
+    return [str(x) for x in X]
+
+
+class EmbeddingFeatures(TransformerMixin, BaseEstimator):
+    """Texts to sentence embeddings, from the embedder passed in. Learns nothing."""
+
+    def __init__(self, embedder: Embedder | None = None):
+        self.embedder = embedder
+
+    def fit(self, X, y=None) -> EmbeddingFeatures:
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        if self.embedder is None:
+            raise ModelError("no embedder: pass embedder= (a model loaded from a folder gets the one it was "
+                             "trained with)")
+        texts = _texts(X)
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.asarray(self.embedder.embed(texts), dtype=np.float32)
+
+
+def compact_vocabulary(tfidf) -> None:
+    """Keep what the vectorizer needs to transform, as plain Python values.
+
+    ``stop_words_`` (every term cut by frequency) is for introspection only and would
+    be most of the saved model; numpy integers in ``vocabulary_`` would each be stored
+    by skops as an array of its own, which makes loading take seconds.
+    """
+    tfidf.stop_words_ = None
+    tfidf.vocabulary_ = {term: int(column) for term, column in tfidf.vocabulary_.items()}
+
+
+class LexicalFeatures(TransformerMixin, BaseEstimator):
+    """Word and bigram TF-IDF reduced by SVD: a few hundred dense lexical features.
+
+    Set beside the sentence embedding they add what a 256-token window and a
+    general-purpose encoder miss (names of places and projects, KCNA's stock
+    phrases); on the labelled set they raise cross-validated macro-F1 (see
+    benchmarks/README.md). Fitted on training texts only, without labels.
+    """
+
+    def __init__(self, dims: int = 256, vocabulary: int = 10_000, random_state: int = 0):
+        self.dims = dims
+        self.vocabulary = vocabulary
+        self.random_state = random_state
+
+    def fit(self, X, y=None) -> LexicalFeatures:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = _texts(X)
+        self.tfidf_ = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english",
+                                      max_features=self.vocabulary, dtype=np.float32)
+        try:
+            tf = self.tfidf_.fit_transform(texts)
+        except ValueError:  # too few texts for min_df=2
+            self.tfidf_.set_params(min_df=1)
+            tf = self.tfidf_.fit_transform(texts)
+        compact_vocabulary(self.tfidf_)
+        dims = max(1, min(self.dims, tf.shape[1] - 1, tf.shape[0] - 1))
+        self.svd_ = TruncatedSVD(dims, random_state=self.random_state).fit(tf)
+        self.svd_.components_ = self.svd_.components_.astype(np.float32)  # halves the saved model
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        check_is_fitted(self, "svd_")
+        Z = self.svd_.transform(self.tfidf_.transform(_texts(X))).astype(np.float32)
+        return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+
+
+class ThemeClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label theme classifier over texts: one calibrated logistic regression per theme.
+
+    Parameters
+    ----------
+    embedder : what turns texts into sentence embeddings (an ``Embedder``).
+    themes : the themes in column order; default: those found in y, codebook order first.
+    C : inverse regularisation strength of each logistic regression.
+    lexical_dims : size of the lexical features (0: embeddings only).
+    lexical_vocabulary : most frequent words and bigrams the lexical features keep.
+    class_weight : "balanced" weights each theme's rare positives up.
+    calibration_folds : folds for Platt scaling (sigmoid) of each theme's scores.
+    threshold_folds : folds for the out-of-fold scores that thresholds are chosen on.
+    random_state : seed for every fold split.
+    """
+
+    def __init__(self, embedder: Embedder | None = None, themes: Sequence[str] | None = None, C: float = 16.0,
+                 lexical_dims: int = 256, lexical_vocabulary: int = 10_000, class_weight: str | None = "balanced",
+                 calibration_folds: int = 3, threshold_folds: int = 5, random_state: int = 0):
+        self.embedder = embedder
+        self.themes = themes
+        self.C = C
+        self.lexical_dims = lexical_dims
+        self.lexical_vocabulary = lexical_vocabulary
+        self.class_weight = class_weight
+        self.calibration_folds = calibration_folds
+        self.threshold_folds = threshold_folds
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.target_tags.multi_output = True
+        if tags.classifier_tags is not None:
+            tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------ learning
+
+    def _binarize(self, y) -> np.ndarray:
+        """y as an (n, k) 0/1 matrix, with ``binarizer_`` naming its columns."""
+        from sklearn.preprocessing import MultiLabelBinarizer
+
+        columns = getattr(y, "columns", None)
+        if columns is not None:  # a DataFrame of 0/1 columns named by theme
+            Y, names = np.asarray(y).astype(int), [str(c) for c in columns]
+        elif len(y) and not isinstance(y[0], (list, tuple, set, frozenset)) and np.ndim(y) == 2:
+            Y = np.asarray(y).astype(int)
+            names = list(self.themes) if self.themes is not None else [str(j) for j in range(Y.shape[1])]
+        else:  # a list of theme lists
+            names = list(self.themes) if self.themes is not None else codebook_order(t for ts in y for t in ts)
+            unknown = sorted({t for ts in y for t in ts} - set(names))
+            if unknown:
+                raise ValueError(f"themes not in themes=: {', '.join(unknown)}")
+            Y = MultiLabelBinarizer(classes=names).fit_transform(y)
+            names = list(names)
+        if Y.ndim != 2 or Y.shape[1] != len(names):
+            raise ValueError(f"y has {Y.shape[-1]} columns but {len(names)} themes")
+        if self.themes is not None and list(self.themes) != names:
+            Y = Y[:, [names.index(t) for t in self.themes]]
+            names = list(self.themes)
+        self.binarizer_ = MultiLabelBinarizer(classes=names).fit([names])
+        return Y
+
+    def _theme_model(self, y: np.ndarray):
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.dummy import DummyClassifier
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
+        folds = min(self.calibration_folds, int(y.sum()), int(len(y) - y.sum()))
+        if folds < 2:  # too few examples of one class to learn or calibrate: predict the base rate
+            return DummyClassifier(strategy="prior")
+        base = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)
+        return CalibratedClassifierCV(base, method="sigmoid",
+                                      cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
+
+    def _features(self, texts: list[str]) -> np.ndarray:
+        E = EmbeddingFeatures(self.embedder).transform(texts)
+        if E.shape[1] != self.n_embedding_dims_:
+            raise ModelError(f"embeddings have dimension {E.shape[1]}, the classifier expects "
+                             f"{self.n_embedding_dims_}")
+        return E if self.lexical_ is None else np.hstack([E, self.lexical_.transform(texts)])
+
+    def fit(self, X, y, threshold_rows: np.ndarray | None = None) -> ThemeClassifier:
+        """X: texts; y: (n, k) 0/1 matrix or DataFrame, or a list of theme lists.
+
+        ``threshold_rows`` (a boolean mask) chooses each theme's threshold on the
+        out-of-fold scores of those rows only: the random samples of real output,
+        where a rare theme is as rare as users meet it, rather than the whole set,
+        which was enriched with searched-for examples. A theme with fewer than 5
+        positives among those rows falls back to all rows.
+        """
+        texts = _texts(X)
+        Y = self._binarize(y)
+        if len(texts) != len(Y):
+            raise ValueError(f"{len(texts)} texts but {len(Y)} rows of labels")
+        self.classes_ = np.array(self.binarizer_.classes_)
+        E = EmbeddingFeatures(self.embedder).transform(texts)
+        self.n_embedding_dims_ = E.shape[1]
+        self.lexical_ = (LexicalFeatures(self.lexical_dims, self.lexical_vocabulary, self.random_state).fit(texts)
+                         if self.lexical_dims else None)
+        F = E if self.lexical_ is None else np.hstack([E, self.lexical_.transform(texts)])
+        k = Y.shape[1]
+        self.estimators_ = [self._theme_model(Y[:, j]).fit(F, Y[:, j]) for j in range(k)]
+        oof = self._out_of_fold(F, Y)
+        rows = np.ones(len(Y), dtype=bool) if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
+        thresholds = []
+        for j in range(k):
+            use = rows if Y[rows, j].sum() >= 5 else np.ones(len(Y), dtype=bool)
+            thresholds.append(0.5 if np.isnan(oof[0, j]) else best_f1_threshold(Y[use, j], oof[use, j]))
+        self.thresholds_ = np.array(thresholds)
+        return self
+
+    def _out_of_fold(self, F: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Each theme's out-of-fold probabilities, from the features already computed.
+
+        Each fold builds its theme model from its own training part, so a rare
+        theme's calibration folds fit the positives that part really has.
+        """
+        from sklearn.model_selection import StratifiedKFold
+
+        oof = np.zeros(Y.shape, dtype=float)
+        for j in range(Y.shape[1]):
+            y = Y[:, j]
+            n_splits = min(self.threshold_folds, int(y.sum()), int(len(y) - y.sum()))
+            if n_splits < 2:
+                oof[:, j] = np.nan  # no held-out scores to choose from
+                continue
+            folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+            for train, test in folds.split(F, y):
+                model = self._theme_model(y[train]).fit(F[train], y[train])
+                oof[test, j] = _positive_column(model, F[test])
+        return oof
+
+    # ------------------------------------------------------------ scoring
+
+    @property
+    def themes_(self) -> list[str]:
+        """The themes, in column order, as the fitted binarizer names them."""
+        check_is_fitted(self, "binarizer_")
+        return [str(t) for t in self.binarizer_.classes_]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """(n, k) probabilities; column j is ``themes_[j]``."""
+        check_is_fitted(self, "estimators_")
+        texts = _texts(X)
+        if not texts:
+            return np.zeros((0, len(self.estimators_)))
+        F = self._features(texts)
+        return np.column_stack([_positive_column(est, F) for est in self.estimators_])
+
+    def predict(self, X) -> np.ndarray:
+        """(n, k) 0/1 decisions: each theme's probability against its own threshold."""
+        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+
+    def without_embedder(self) -> ThemeClassifier:
+        """A shallow copy with no embedder, for saving: the encoder is not part of the model file."""
+        import copy
+
+        bare = copy.copy(self)
+        bare.embedder = None
+        return bare
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Read a classifier pickled by kcna-themes 0.x (``--trust-pickle``): it took
+        embeddings and texts apart and named its themes in ``themes_``."""
+        if "binarizer_" not in state and "themes_" in state:
+            from sklearn.preprocessing import MultiLabelBinarizer
+
+            names = list(state.pop("themes_"))
+            state["binarizer_"] = MultiLabelBinarizer(classes=names).fit([names])
+            state["classes_"] = np.array(names)
+            state["n_embedding_dims_"] = state.pop("n_features_in_")
+            state.setdefault("embedder", None)
+            state.setdefault("themes", None)
+        self.__dict__.update(state)
+
+
+def _positive_column(estimator, X: np.ndarray) -> np.ndarray:
+    """Probability of the positive class, found through ``classes_``, not by position."""
+    classes = list(estimator.classes_)
+    if 1 not in classes:  # trained on negatives only
+        return np.zeros(len(X))
+    return estimator.predict_proba(X)[:, classes.index(1)]
+
+
+def best_f1_threshold(y: np.ndarray, scores: np.ndarray) -> float:
+    """The score cut-off that maximises F1 on (y, scores); midway between neighbours."""
+    order = np.argsort(-scores)
+    s, t = scores[order], y[order]
+    tp = np.cumsum(t)
+    k = np.arange(1, len(t) + 1)
+    f1 = 2 * tp / (k + t.sum())
+    last_of_run = np.r_[s[1:] != s[:-1], True]  # only cut between distinct scores
+    f1 = np.where(last_of_run, f1, -1)
+    i = int(np.argmax(f1))
+    below = s[i + 1] if i + 1 < len(s) else 0.0
+    return float(np.clip((s[i] + below) / 2, 0.01, 0.99))

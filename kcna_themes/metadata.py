@@ -1,0 +1,169 @@
+"""What a model folder says about itself: ``metadata.json``, read into typed fields.
+
+Every reader (tagging, the report, the Python front door) goes through
+``read_metadata``, which checks the format version and each field's type before
+anything else is opened, so a hand-edited or truncated file is refused as corrupt
+with the field named, never met later as a KeyError. It imports nothing heavy:
+``report`` reads it without scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import ModelError
+
+FORMAT_VERSION = 2  # 2: classifier stored with skops; 1: a joblib pickle (read only with --trust-pickle)
+METADATA_FILE = "metadata.json"
+
+
+def _field(data: dict, key: str, kind, where: str, optional: bool = False):
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        ok, value = True, float(value)
+    if not ok:
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        got = "missing" if key not in data else f"a {type(value).__name__}"
+        raise ModelError(f"{where} is corrupt: {key!r} should be {names}, is {got}")
+    return value
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """The embedder a model was trained on: enough to rebuild it, and to refuse another."""
+
+    id: str
+    dim: int
+    model: str
+    backend: str | None = None
+    long_text: str | None = None
+    max_tokens: int | None = None
+    headline: bool = False
+    encoder_sha256: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> EmbedderSpec:
+        if not isinstance(data, dict):
+            raise ModelError(f"{where} is corrupt: 'embedder' should be an object")
+        return cls(id=_field(data, "id", str, where), dim=_field(data, "dim", int, where),
+                   model=_field(data, "model", str, where, optional=True) or _field(data, "id", str, where),
+                   backend=_field(data, "backend", str, where, optional=True),
+                   long_text=_field(data, "long_text", str, where, optional=True),
+                   max_tokens=_field(data, "max_tokens", int, where, optional=True),
+                   headline=bool(_field(data, "headline", bool, where, optional=True)),
+                   encoder_sha256=_field(data, "encoder_sha256", str, where, optional=True))
+
+
+@dataclass(frozen=True)
+class ClassifierFile:
+    """Where the classifier is stored, in which format, its checksum, and its recipe."""
+
+    file: str
+    sha256: str
+    format: str  # "skops" or "joblib"
+    params: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str, version: int) -> ClassifierFile:
+        if not isinstance(data, dict):
+            raise ModelError(f"{where} is corrupt: 'classifier' should be an object")
+        name = _field(data, "file", str, where)
+        if Path(name).name != name:
+            raise ModelError(f"{where} is corrupt: the classifier file {name!r} is not in the model folder")
+        fmt = _field(data, "format", str, where, optional=True) or ("joblib" if version < 2 else "skops")
+        if fmt not in ("skops", "joblib"):
+            raise ModelError(f"{where} is corrupt: unknown classifier format {fmt!r}")
+        params = {k: v for k, v in data.items() if k not in ("file", "sha256", "format")}
+        return cls(name, _field(data, "sha256", str, where), fmt, params)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "sha256": self.sha256, "format": self.format, **self.params}
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """``metadata.json``: identity, embedder, themes, the classifier file, and how it was trained.
+
+    ``thresholds`` is a rounded copy of the classifier's own ``thresholds_``, for
+    readers that do not load the classifier (``report``); tagging uses the
+    classifier's, so editing this copy changes no tag.
+    """
+
+    format_version: int
+    model_id: str
+    embedder: EmbedderSpec
+    themes: list[str]
+    thresholds: dict[str, float]
+    classifier: ClassifierFile
+    package_version: str = __version__
+    sklearn_version: str | None = None
+    python_version: str | None = None
+    created: str | None = None
+    training: dict = field(default_factory=dict)
+    evaluation: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> ModelMetadata:
+        if not isinstance(data, dict):
+            raise ModelError(f"{where} is corrupt: not a JSON object")
+        version = data.get("format_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ModelError(f"{where} has no format_version: not a kcna-themes model")
+        if version > FORMAT_VERSION:
+            raise ModelError(f"{Path(where).parent} is in model format {version}, newer than this kcna-themes "
+                             f"({__version__}) reads (format {FORMAT_VERSION}): upgrade kcna-themes")
+        missing = [k for k in ("model_id", "embedder", "themes", "thresholds", "classifier") if k not in data]
+        if missing:
+            raise ModelError(f"{where} is corrupt: missing {', '.join(missing)}")
+        themes = _field(data, "themes", list, where)
+        if not themes or not all(isinstance(t, str) for t in themes):
+            raise ModelError(f"{where} is corrupt: 'themes' should be a list of names")
+        raw = _field(data, "thresholds", dict, where)
+        thresholds = {t: _field(raw, t, float, f"{where} (thresholds)") for t in themes}
+        return cls(format_version=version, model_id=_field(data, "model_id", str, where),
+                   embedder=EmbedderSpec.from_dict(data["embedder"], where), themes=list(themes),
+                   thresholds=thresholds, classifier=ClassifierFile.from_dict(data["classifier"], where, version),
+                   package_version=str(data.get("package_version", "")),
+                   sklearn_version=_field(data, "sklearn_version", str, where, optional=True),
+                   python_version=_field(data, "python_version", str, where, optional=True),
+                   created=_field(data, "created", str, where, optional=True),
+                   training=_field(data, "training", dict, where, optional=True) or {},
+                   evaluation=_field(data, "evaluation", dict, where, optional=True) or {})
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["classifier"] = self.classifier.to_dict()
+        order = ["format_version", "model_id", "package_version", "sklearn_version", "python_version", "created",
+                 "embedder", "themes", "thresholds", "classifier", "training", "evaluation"]
+        return {k: data[k] for k in order}
+
+
+def read_metadata(folder) -> ModelMetadata:
+    """Read and check ``metadata.json`` without touching the classifier file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelError(f"model folder {folder} does not exist")
+    meta_path = folder / METADATA_FILE
+    try:
+        data = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{folder} is not a model folder: {METADATA_FILE} is missing") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ModelError(f"{meta_path} is corrupt: {exc}") from exc
+    return ModelMetadata.from_dict(data, str(meta_path))
+
+
+def default_model_dir() -> Path:
+    """The shipped model: inside the installed package, or models/default in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "models" / "default", here.parent / "models" / "default"):
+        if (candidate / METADATA_FILE).exists():
+            return candidate
+    return here.parent / "models" / "default"
