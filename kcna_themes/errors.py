@@ -35,3 +35,15 @@ class ModelError(KcnaThemesError):
 
 class OutputError(KcnaThemesError):
     """An output file cannot be written."""
+
+
+class MixedModelsError(KcnaThemesError):
+    """Inputs were tagged by different models (or theme sets): counts cannot be added."""
+
+
+class EmptyInputError(KcnaThemesError):
+    """No usable tagged article in the input."""
+
+
+class ReportOptionError(KcnaThemesError):
+    """An option value that cannot be used with this input (a usage error for the CLI)."""

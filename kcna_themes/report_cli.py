@@ -1,6 +1,6 @@
 """The ``kcna-themes report`` command (registered with ``cli.add_command(report)``).
 
-All the work is in ``report.py``; this module only parses options, orders the
+All the work is in the ``report`` package; this module only parses options, orders the
 steps so that cheap checks fail before expensive work, and turns errors into
 one ``Error: ...`` line and an exit status:
 
@@ -16,12 +16,14 @@ from . import report as rp
 from .atomic import atomic_write, check_writable
 from .batch import BatchLog
 from .errors import InputError, KcnaThemesError
+from .report.drilldown import DEFAULT_LIMIT
 
-_FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
+_FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
+                     ".html": "html", ".htm": "html"}
 
 
 def _default_format(output: str | None) -> str:
-    """csv/json for an --output named *.csv/*.json, otherwise markdown."""
+    """csv/json/html for an --output named *.csv/*.json/*.html, otherwise markdown."""
     if output and output != "-":
         for suffix, fmt in _FORMAT_BY_SUFFIX.items():
             if output.lower().endswith(suffix):
@@ -35,13 +37,26 @@ def _default_model_dir():
     return default_model_dir()
 
 
+def _html_page(rows, articles, themes, *, by, by_source, cutoffs, keep_duplicates, limit) -> str:
+    """The HTML report; its libraries (altair, vl-convert) load only when asked for."""
+    from .report.drilldown import cell_articles
+    from .report.duplicates import counted_articles
+    from .report.html_page import report_page
+
+    counted = counted_articles(articles, keep_duplicates)
+    drilldown = cell_articles(counted, themes, by=by, by_source=by_source, cutoffs=cutoffs, limit=limit)
+    return report_page(rows, themes, drilldown, by=by, limit=limit, keep_duplicates=keep_duplicates,
+                       model=articles[0].model if articles else None)
+
+
 @click.command("report")
 @click.argument("tagged", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--by", "by", type=click.Choice(rp.PERIODS), default="month", show_default=True,
               help="Period of each row: day, ISO week, month, quarter, year, or all.")
 @click.option("--by-source", is_flag=True, help="One row per period and outlet.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "markdown"]), default=None,
-              help="Output format. Default: from --output's extension (.csv, .json), else markdown.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "markdown", "html"]), default=None,
+              help="Output format. Default: from --output's extension (.csv, .json, .html), else markdown. "
+                   "html is one self-contained page: interactive chart, table, and the articles behind each cell.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write the table here (atomically) instead of stdout.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
@@ -54,14 +69,21 @@ def _default_model_dir():
               help="Model folder whose metadata.json to use (default: the shipped model).")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --adjust bootstrap.")
+@click.option("--keep-duplicates", is_flag=True,
+              help="Count every copy of a story (default: copies that tag marked duplicate_of are set aside).")
+@click.option("--articles-per-cell", "per_cell", type=click.IntRange(min=1), default=None,
+              help=f"html: how many articles each cell lists, highest-scoring first [default: {DEFAULT_LIMIT}].")
 @click.pass_context
-def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjust, model_dir, strict, seed):
+def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjust, model_dir, strict, seed,
+           keep_duplicates, per_cell):
     """Count articles per theme and period from `kcna-themes tag` output.
 
     TAGGED are JSON Lines files (or CSV when named *.csv; - reads JSON Lines
     from stdin). Rows: period [source] n, then per theme its count and share,
     then none (articles with no theme). Periods without articles appear as
     zero rows; articles without a date go to an `undated` row at the end.
+    Each story counts once: copies that `tag` marked as duplicates are set
+    aside (counted in a `duplicates` column) unless --keep-duplicates.
 
     Exit status: 0 all inputs used, 1 some skipped (listed on stderr),
     2 usage error, unusable model, mixed models or no articles.
@@ -115,10 +137,14 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
                          f"(the classifier barely separates it); {theme}_adjusted is left empty")
 
         rows = rp.build_report(articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
-                               rates=rates, seed=seed)
+                               rates=rates, seed=seed, keep_duplicates=keep_duplicates)
         figure = rp.share_figure(rows, themes, by=by) if plot_path else None
 
-        text = rp.render(rows, fmt)
+        if fmt == "html":
+            text = _html_page(rows, articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
+                              keep_duplicates=keep_duplicates, limit=per_cell or DEFAULT_LIMIT)
+        else:
+            text = rp.render(rows, fmt, keep_duplicates=keep_duplicates)
         if output and output != "-":
             with atomic_write(output) as fh:
                 fh.write(text)

@@ -240,10 +240,10 @@ def test_acc_recovers_known_share():
     truth = rng.random(n) < true_share
     tagged = np.where(truth, rng.random(n) < tpr, rng.random(n) < fpr)
     count = int(tagged.sum())
-    rows = [{"period": "all", "n": n, "leader": count, "leader_share": count / n, "none": n - count,
-             "none_share": (n - count) / n}]
+    rows = [rp.ReportRow.from_columns({"period": "all", "n": n, "leader": count, "leader_share": count / n,
+                                       "none": n - count, "none_share": (n - count) / n})]
     rates = {"leader": rp.ThemeRates(tp=800, fp=450, fn=200, tn=8550)}  # TPR 0.8, FPR 0.05
-    out = rp.adjusted_shares(rows, ["leader"], rates, n_resamples=1000, seed=0)[0]
+    out = rp.adjusted_shares(rows, ["leader"], rates, n_resamples=1000, seed=0)[0].columns()
     raw = out["leader_share"]
     assert abs(raw - 0.125) < 0.01 and abs(raw - true_share) > 0.015
     assert abs(out["leader_adjusted"] - true_share) < 0.01
@@ -254,22 +254,24 @@ def test_acc_recovers_known_share():
 
 
 def test_acc_interval_is_seeded_and_widens_with_fewer_validation_counts():
-    rows = [{"period": "p", "n": 500, "leader": 60, "leader_share": 0.12, "none": 440, "none_share": 0.88}]
+    rows = [rp.ReportRow.from_columns({"period": "p", "n": 500, "leader": 60, "leader_share": 0.12, "none": 440,
+                                       "none_share": 0.88})]
     many = {"leader": rp.ThemeRates(tp=8000, fp=4500, fn=2000, tn=85500)}
     few = {"leader": rp.ThemeRates(tp=8, fp=4, fn=2, tn=86)}
-    a = rp.adjusted_shares(rows, ["leader"], many, seed=3)[0]
-    assert a == rp.adjusted_shares(rows, ["leader"], many, seed=3)[0]
-    b = rp.adjusted_shares(rows, ["leader"], few, seed=3)[0]
+    a = rp.adjusted_shares(rows, ["leader"], many, seed=3)[0].columns()
+    assert a == rp.adjusted_shares(rows, ["leader"], many, seed=3)[0].columns()
+    b = rp.adjusted_shares(rows, ["leader"], few, seed=3)[0].columns()
     assert b["leader_high"] - b["leader_low"] > a["leader_high"] - a["leader_low"]
 
 
 def test_acc_tiny_gap_and_empty_period_give_none():
-    rows = [{"period": "a", "n": 100, "sport": 10, "sport_share": 0.1, "none": 90, "none_share": 0.9},
-            {"period": "b", "n": 0, "sport": 0, "sport_share": 0.0, "none": 0, "none_share": 0.0}]
-    good = rp.adjusted_shares(rows, ["sport"], {"sport": rp.ThemeRates(80, 45, 20, 855)})
+    rows = [rp.ReportRow.from_columns(r) for r in (
+        {"period": "a", "n": 100, "sport": 10, "sport_share": 0.1, "none": 90, "none_share": 0.9},
+        {"period": "b", "n": 0, "sport": 0, "sport_share": 0.0, "none": 0, "none_share": 0.0})]
+    good = [r.columns() for r in rp.adjusted_shares(rows, ["sport"], {"sport": rp.ThemeRates(80, 45, 20, 855)})]
     assert good[0]["sport_adjusted"] is not None and good[1]["sport_adjusted"] is None
-    poor = rp.adjusted_shares(rows, ["sport"], {"sport": rp.ThemeRates(52, 50, 48, 50)})  # gap 0.02
-    assert poor[0]["sport_adjusted"] is None and poor[0]["sport_low"] is None
+    poor = [r.columns() for r in rp.adjusted_shares(rows, ["sport"], {"sport": rp.ThemeRates(52, 50, 48, 50)})]
+    assert poor[0]["sport_adjusted"] is None and poor[0]["sport_low"] is None  # gap 0.02
 
 
 def test_adjust_is_fast_enough():
@@ -281,7 +283,7 @@ def test_adjust_is_fast_enough():
     start = time.perf_counter()
     rows = rp.build_report(articles, THEMES, by="month", rates=rates)
     assert time.perf_counter() - start < 3.0
-    assert sum(r["n"] for r in rows) == 10_000
+    assert sum(r.n for r in rows) == 10_000
 
 
 def test_adjust_via_cli(jsonl, tmp_path):
@@ -437,7 +439,8 @@ def monthly_rows(months, source=None):
     rows = []
     for i in range(months):
         year, month = 2005 + i // 12, i % 12 + 1
-        rows.append(expected(f"{year}-{month:02d}", 10, {"leader": i % 5, "sport": 1}, 2, source))
+        rows.append(rp.ReportRow.from_columns(
+            expected(f"{year}-{month:02d}", 10, {"leader": i % 5, "sport": 1}, 2, source)))
     return rows
 
 
@@ -454,7 +457,7 @@ def test_plot_needs_png_name(jsonl, tmp_path):
 
 
 def test_figure_lines_colours_and_thinned_ticks():
-    rows = monthly_rows(72) + [expected("undated", 4, {"leader": 1}, 3)]
+    rows = monthly_rows(72) + [rp.ReportRow.from_columns(expected("undated", 4, {"leader": 1}, 3))]
     fig = rp.share_figure(rows, THEMES, by="month")
     (ax,) = fig.axes
     lines = ax.get_lines()
@@ -472,7 +475,8 @@ def test_figure_lines_colours_and_thinned_ticks():
 def test_figure_colour_fixed_whatever_else_is_plotted():
     rows = monthly_rows(3)
     one = rp.share_figure(rows, THEMES, by="month").axes[0].get_lines()
-    two = rp.share_figure([{k: v for k, v in r.items() if not k.startswith(("leader", "construction"))}
+    two = rp.share_figure([rp.ReportRow.from_columns({k: v for k, v in r.columns().items()
+                                                      if not k.startswith(("leader", "construction"))})
                            for r in rows], THEMES[2:], by="month").axes[0].get_lines()
     colour = {ln.get_label(): ln.get_color() for ln in one}
     assert all(colour[ln.get_label()] == ln.get_color() for ln in two)
@@ -481,7 +485,7 @@ def test_figure_colour_fixed_whatever_else_is_plotted():
 
 
 def test_figure_by_source_has_one_subplot_per_source():
-    rows = sorted(monthly_rows(24, "KCNA") + monthly_rows(24, "Rodong"), key=lambda r: (r["period"], r["source"]))
+    rows = sorted(monthly_rows(24, "KCNA") + monthly_rows(24, "Rodong"), key=lambda r: (r.period, r.source))
     fig = rp.share_figure(rows, THEMES, by="month")
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["KCNA", "Rodong"]
     assert all(len(ax.get_lines()) == len(THEMES) for ax in fig.axes)
