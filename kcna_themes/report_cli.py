@@ -127,7 +127,7 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
                 raise click.UsageError(
                     f"--adjust cannot be combined with a changed --threshold for {', '.join(changed)}: "
                     "the model's TPR/FPR were measured at its own thresholds and do not hold at others")
-            rates = rp.theme_rates(metadata, themes)
+            rates = rp.theme_rates(metadata.evaluation, themes)
             for theme, wrong in rp.threshold_mismatches(articles, themes, model_cutoffs).items():
                 log.note(f"warning: {wrong} stored '{theme}' tags disagree with the model's threshold "
                          f"{model_cutoffs[theme]:g}; the input may have been tagged with other thresholds, "

@@ -334,7 +334,7 @@ def test_adjust_with_other_model_is_refused(jsonl, tmp_path):
 
 def test_theme_rates_needs_counts():
     with pytest.raises(ModelError, match="sport"):
-        rp.theme_rates({"evaluation": {"per_theme": {"leader": {"tp": 1, "fp": 1, "fn": 1, "tn": 1}}}},
+        rp.theme_rates({"per_theme": {"leader": {"tp": 1, "fp": 1, "fn": 1, "tn": 1}}},
                        ["leader", "sport"])
 
 
@@ -495,7 +495,7 @@ def test_figure_adjusted_has_shaded_intervals(jsonl, tmp_path):
     model = write_model(tmp_path / "model")
     log = BatchLog()
     articles = rp.read_tagged([str(jsonl)], log)
-    rates = rp.theme_rates(json.loads((model / "metadata.json").read_text()), THEMES)
+    rates = rp.theme_rates(json.loads((model / "metadata.json").read_text())["evaluation"], THEMES)
     rows = rp.build_report(articles, THEMES, rates=rates)
     ax = rp.share_figure(rows, THEMES).axes[0]
     assert len(ax.get_lines()) == len(THEMES)
@@ -508,5 +508,5 @@ def test_adjustment_prefers_rates_measured_on_the_random_sample(tmp_path):
     meta = json.loads((model / "metadata.json").read_text())
     meta["evaluation"]["adjustment_rates"] = {t: {"tp": 80, "fn": 20, "fp": 2, "tn": 438} for t in THEMES}
     (model / "metadata.json").write_text(json.dumps(meta))
-    rates = rp.theme_rates(json.loads((model / "metadata.json").read_text()), THEMES)
+    rates = rp.theme_rates(json.loads((model / "metadata.json").read_text())["evaluation"], THEMES)
     assert rates["sport"].fpr == pytest.approx(2 / 440) and rates["sport"].tpr == pytest.approx(0.8)

@@ -1,8 +1,8 @@
 """What a report needs from the model folder: its id, themes, thresholds and
 cross-validated confusion counts, all from ``metadata.json``.
 
-``read_model_metadata`` is the one place the report reads that file, so the
-model's typed metadata can replace it here alone.
+``read_model_metadata`` is the one place the report reads that file, through the
+typed ``ModelMetadata`` every other reader uses (it imports no scikit-learn).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..errors import ModelError
+from ..metadata import ModelMetadata
 from .adjustment import ThemeRates
 from .reading import TaggedArticle
 
 
-def read_model_metadata(model_dir) -> dict:
+def read_model_metadata(model_dir) -> ModelMetadata:
     """The model folder's checked ``metadata.json`` (never unpickles anything).
 
     Only the metadata is needed for a report: the model's id (to check the input
@@ -22,37 +23,33 @@ def read_model_metadata(model_dir) -> dict:
     """
     from ..metadata import read_metadata
 
-    return read_metadata(model_dir).to_dict()
+    return read_metadata(model_dir)
 
 
-def check_model_matches(metadata: Mapping, articles: Sequence[TaggedArticle], model_dir="") -> None:
+def check_model_matches(metadata: ModelMetadata, articles: Sequence[TaggedArticle], model_dir="") -> None:
     """Refuse a model folder that is not the one the input was tagged with.
 
     Its thresholds and error rates describe a different classifier, so using
     them would silently mis-adjust.
     """
     tagged_with = articles[0].model if articles else None
-    model_id = metadata.get("model_id")
+    model_id = metadata.model_id
     if tagged_with is not None and model_id != tagged_with:
         raise ModelError(f"the input was tagged with model {tagged_with!r} but {model_dir or 'the model'} "
                          f"is {model_id!r}; pass the matching --model folder")
     ours = set(articles[0].scores) if articles else set()
-    theirs = set(map(str, metadata.get("themes", [])))
+    theirs = set(metadata.themes)
     if articles and ours != theirs:
         raise ModelError(f"the input's themes ({', '.join(sorted(ours))}) are not the model's "
                          f"({', '.join(sorted(theirs))})")
 
 
-def model_thresholds(metadata: Mapping) -> dict[str, float]:
-    """The model's per-theme cut-offs (empty when the metadata has none)."""
-    raw = metadata.get("thresholds") or {}
-    try:
-        return {str(t): float(v) for t, v in raw.items()}
-    except (AttributeError, TypeError, ValueError):
-        raise ModelError("model metadata: 'thresholds' must map theme -> number") from None
+def model_thresholds(metadata: ModelMetadata) -> dict[str, float]:
+    """The model's per-theme cut-offs (checked to be numbers when the metadata was read)."""
+    return dict(metadata.thresholds)
 
 
-def theme_rates(metadata: Mapping, themes: Sequence[str]) -> dict[str, ThemeRates]:
+def theme_rates(evaluation: Mapping, themes: Sequence[str]) -> dict[str, ThemeRates]:
     """Cross-validated tp/fp/fn/tn per theme: ``evaluation.adjustment_rates`` when the
     model has them (positives from all labels, negatives from the random sample; see
     ``training.adjustment_rates``), else ``evaluation.per_theme``.
@@ -60,12 +57,13 @@ def theme_rates(metadata: Mapping, themes: Sequence[str]) -> dict[str, ThemeRate
     Counts rather than the stored tpr/fpr, because the interval needs to know how
     many examples the rates rest on. Missing counts raise ``ModelError``.
     """
-    evaluation = metadata.get("evaluation") or {}
     per_theme = evaluation.get("adjustment_rates") or evaluation.get("per_theme") or {}
+    per_theme = per_theme if isinstance(per_theme, Mapping) else {}
     rates = {}
     lacking = []
     for theme in themes:
-        entry = per_theme.get(theme) or {}
+        entry = per_theme.get(theme)
+        entry = entry if isinstance(entry, Mapping) else {}
         values = [entry.get(k) for k in ("tp", "fp", "fn", "tn")]
         counts = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
         if len(counts) != len(values):
@@ -78,10 +76,10 @@ def theme_rates(metadata: Mapping, themes: Sequence[str]) -> dict[str, ThemeRate
     return rates
 
 
-def theme_order(articles: Sequence[TaggedArticle], metadata: Mapping | None = None) -> list[str]:
+def theme_order(articles: Sequence[TaggedArticle], metadata: ModelMetadata | None = None) -> list[str]:
     """Themes in model order: the metadata's list when given, else the tagger's score order."""
-    if metadata is not None and isinstance(metadata.get("themes"), list):
-        return [str(t) for t in metadata["themes"]]
+    if metadata is not None:
+        return list(metadata.themes)
     return list(articles[0].scores) if articles else []
 
 
