@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,6 +25,9 @@ from .captures import DEFAULT_MAX_BYTES, read_captures
 from .errors import InputError, KcnaThemesError, ModelError, OutputError
 from .metadata import default_model_dir
 from .report_cli import report
+
+if TYPE_CHECKING:  # pragma: no cover  (the model module imports scikit-learn)
+    from .model import ThemeModel
 
 EXIT_SKIPPED = 1
 EXIT_UNUSABLE = 2
@@ -68,7 +72,7 @@ def _progress(quiet: bool, unit: str):
     return tqdm(unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
-def _check_encoder_build(model, embedder, log: BatchLog) -> None:
+def _check_encoder_build(model: ThemeModel, embedder: embedding.Embedder, log: BatchLog) -> None:
     """Say so when this machine's encoder build is not byte-identical to the training one.
 
     The recipe (model, backend, window) is already checked; the build can still differ
