@@ -18,9 +18,9 @@ from pathlib import Path
 import click
 
 from . import __version__, embedding
-from .atomic import atomic_write, check_writable
+from .atomic import atomic_write, check_not_an_input, check_writable
 from .batch import BatchLog
-from .captures import DEFAULT_MAX_BYTES, read_captures
+from .captures import DEFAULT_MAX_BYTES, expand_inputs, read_captures
 from .errors import InputError, KcnaThemesError, ModelError, OutputError
 from .model import default_model_dir
 from .report_cli import report
@@ -52,6 +52,10 @@ def _errors_to_exit():
     except KeyboardInterrupt:  # before any output was begun: nothing to keep
         _err("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+
+
+class _NothingTagged(Exception):
+    """Raised inside the atomic write to drop it: the run tagged nothing, the old output stays."""
 
 
 def _finish(log: BatchLog, noun: str) -> None:
@@ -142,8 +146,10 @@ def codebook():
               help="Output format. Default: from the --output suffix, else jsonl.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run: keep the records already in "
                                              "--output and tag only the captures not in it.")
-@click.option("--batch-size", default=64, show_default=True, help="Captures embedded at a time.")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Captures embedded at a time.")
 @click.option("--max-size", default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
               help="Skip input files larger than this many MB.")
 @embedder_option
 @cache_option
@@ -172,6 +178,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
             raise click.UsageError("--resume needs --output")
         if output:
             check_writable(output)
+            # the same expansion the reader makes (its skips are reported once, by the reader)
+            check_not_an_input(output, expand_inputs(inputs, BatchLog()))
         model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
                                          load_embedder=services.load_embedder)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
@@ -193,6 +201,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
             out.write(tagging.header_line(fmt, model.themes))
             out.writelines(done_lines)
             tagging.write_tagged(captures, model, emb, out, fmt, batch_size, on_batch=count)
+            if not written and output and os.path.exists(output):
+                raise _NothingTagged  # every input was skipped: an empty run must not empty the last output
 
         try:
             if output:
@@ -200,6 +210,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
                     write_all(out)
             else:
                 write_all(sys.stdout)
+        except _NothingTagged:
+            _err(f"nothing was tagged; {output} is left as it was")
         except KeyboardInterrupt:
             if bar is not None:
                 bar.close()

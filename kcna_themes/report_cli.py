@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from . import report as rp
-from .atomic import atomic_write, check_writable
+from .atomic import atomic_write, check_not_an_input, check_writable
 from .batch import BatchLog
 from .errors import InputError, KcnaThemesError, ModelError
 
@@ -80,9 +80,10 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
         if output and plot_path and output == plot_path:
             raise click.UsageError("--output and --plot name the same file")
         fmt = fmt or _default_format(output)
-        for path in (output, plot_path):
+        for path, option in ((output, "--output"), (plot_path, "--plot")):
             if path and path != "-":
                 check_writable(path)
+                check_not_an_input(path, tagged, option)
 
         metadata = None
         if adjust or model_dir:
