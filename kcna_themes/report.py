@@ -34,6 +34,7 @@ import numpy as np
 from .atomic import atomic_write
 from .batch import BatchLog
 from .captures import iter_csv, iter_jsonl
+from .csvsafe import neutralise_cell, restore_rows
 from .errors import InputError, KcnaThemesError, ModelError
 
 __all__ = [
@@ -216,7 +217,7 @@ def _parse_csv(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
         scores = {c[len("score_"):]: _score(row[c], path, n, c[len("score_"):]) for c in score_cols}
         return [t.strip() for t in (row["themes"] or "").split(";") if t.strip()], scores
 
-    return _articles(iter_csv(text, path, required=("published", "themes")), path, log, fields)
+    return _articles(restore_rows(iter_csv(text, path, required=("published", "themes"))), path, log, fields)
 
 
 def _read_text(path: str, stdin: IO[bytes] | None) -> str:
@@ -775,9 +776,9 @@ def render(rows: Sequence[dict], fmt: str = "markdown") -> str:
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(list(rows[0]))
+        writer.writerow([neutralise_cell(c) for c in rows[0]])
         for r in rows:
-            writer.writerow(["" if v is None else _plain(v) for v in r.values()])
+            writer.writerow(["" if v is None else neutralise_cell(_plain(v)) for v in r.values()])
         return buf.getvalue()
     if fmt == "markdown":
         return _markdown(rows)

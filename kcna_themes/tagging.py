@@ -17,6 +17,7 @@ import numpy as np
 
 from . import embedding
 from .captures import Capture
+from .csvsafe import neutralise_cell, restore_cell
 from .embedding import Embedder
 from .errors import InputError, KcnaThemesError
 from .model import ThemeModel, default_model_dir, load_model, read_metadata
@@ -104,7 +105,8 @@ def format_record(record: dict, fmt: str, themes: Sequence[str]) -> str:
     row["themes"] = ";".join(record["themes"])
     row.update({f"score_{t}": record["scores"][t] for t in themes})
     buf = io.StringIO()
-    csv.DictWriter(buf, fieldnames=csv_header(themes), lineterminator="\n").writerow(row)
+    csv.DictWriter(buf, fieldnames=csv_header(themes), lineterminator="\n").writerow(
+        {k: neutralise_cell(v) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -138,7 +140,7 @@ def read_done(path: Path, fmt: str, model: ThemeModel) -> tuple[list[str], set[s
         for n, row in enumerate(csv.DictReader(io.StringIO("".join(lines))), 2):
             if row.get("model") != model.model_id:
                 raise KcnaThemesError(f"{path}:{n}: cannot resume, written by another model ({row.get('model')})")
-            ids.add(row["id"])
+            ids.add(restore_cell(row["id"]))
         return lines[1:], ids
     for n, line in enumerate(lines, 1):
         if not line.strip():

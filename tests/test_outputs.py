@@ -15,14 +15,21 @@ from .conftest import CORPUS, invoke, make_labelled, write_jsonl
 ARTICLES = CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:4]
 
 
+_TRAINED: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
+    """A small model trained once per session, shared by the modules that import this fixture."""
+    if "model" in _TRAINED:
+        return _TRAINED["model"]
     folder = tmp_path_factory.mktemp("model")
     labels = write_jsonl(folder / "labels.jsonl", make_labelled(n_per_theme=8, n_none=10))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
         result = invoke(["train", labels, "--model", folder / "m", "--folds", "2", "--no-headline"])
     assert result.exit_code == 0, result.stderr
+    _TRAINED["model"] = folder / "m"
     return folder / "m"
 
 
