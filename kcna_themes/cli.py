@@ -85,6 +85,13 @@ def _check_encoder_build(model, embedder, log: BatchLog) -> None:
                  f"was trained with ({trained_with[:12]}); scores may differ slightly")
 
 
+def _not_nan(ctx, param, value):
+    """click's FloatRange lets nan through (every comparison with nan is false)."""
+    if value is not None and value != value:
+        raise click.BadParameter("nan is not a number in the range")
+    return value
+
+
 model_option = click.option("--model", "model_dir", type=click.Path(file_okay=False),
                             help="Model folder. Default: the shipped model.")
 cache_option = click.option("--cache-dir", type=click.Path(file_okay=False), envvar="KCNA_THEMES_CACHE",
@@ -149,7 +156,7 @@ def codebook():
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
               help="Captures embedded at a time.")
 @click.option("--max-size", default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
-              type=click.FloatRange(min=0, min_open=True),
+              type=click.FloatRange(min=0, min_open=True, max=100_000), callback=_not_nan,
               help="Skip input files larger than this many MB.")
 @embedder_option
 @cache_option
@@ -249,7 +256,7 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.option("--long-text", type=click.Choice(["truncate", "chunk"]), default="truncate", show_default=True,
               help="Texts over the encoder's window: cut them (the lexical features still read the whole "
                    "text), or average embeddings of ~160-word pieces.")
-@click.option("--max-tokens", type=int, default=128, show_default=True,
+@click.option("--max-tokens", type=click.IntRange(min=0), default=128, show_default=True,
               help="Encoder window in tokens (0: the model's own, 256 for the bundled model). 128 is twice as "
                    "fast and as accurate here, since the lexical features read the whole text.")
 @click.option("--headline/--no-headline", default=True, show_default=True,
@@ -258,10 +265,12 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.option("--thresholds-from", type=click.Choice(["random", "all"]), default="random", show_default=True,
               help="Choose each theme's threshold on the labelled random samples of real output (sample "
                    "'random:<era>'), or on every labelled article.")
-@click.option("--lexical-dims", default=256, show_default=True,
+@click.option("--lexical-dims", default=256, show_default=True, type=click.IntRange(min=0),
               help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
-@click.option("--C", "C", default=16.0, show_default=True, help="Inverse regularisation strength.")
-@click.option("--folds", default=5, show_default=True, help="Cross-validation folds for the reported scores.")
+@click.option("--C", "C", default=16.0, show_default=True, type=click.FloatRange(min=0, min_open=True, max=1e6),
+              callback=_not_nan, help="Inverse regularisation strength.")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
+              help="Cross-validation folds for the reported scores.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
               help="Cross-validation folds fitted at once (processes).")
 @cache_option

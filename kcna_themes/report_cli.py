@@ -55,7 +55,8 @@ def _default_model_dir():
 @click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=False), default=None,
               help="Model folder whose metadata.json to use (default: the shipped model).")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --adjust bootstrap.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the --adjust bootstrap.")
 @click.pass_context
 def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjust, model_dir, strict, seed):
     """Count articles per theme and period from `kcna-themes tag` output.
