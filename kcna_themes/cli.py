@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, embedding
+from . import __version__, crash, embedding
 from .atomic import atomic_write, check_not_an_input, check_writable
 from .batch import BatchLog
 from .captures import DEFAULT_MAX_BYTES, expand_inputs, read_captures
@@ -52,6 +52,13 @@ def _errors_to_exit():
     except KeyboardInterrupt:  # before any output was begun: nothing to keep
         _err("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as exc:  # the last resort: a bug still gets one line, exit 2, the traceback kept
+        if crash.debug_requested():
+            raise
+        _err(crash.describe_unexpected(exc))
+        sys.exit(EXIT_UNUSABLE)
 
 
 class _NothingTagged(Exception):
@@ -118,8 +125,9 @@ class Services:
 
 @click.group()
 @click.version_option(__version__, prog_name="kcna-themes")
+@click.option("--debug", is_flag=True, help="On an unexpected error, show the full traceback instead of one line.")
 @click.pass_context
-def cli(ctx: click.Context):
+def cli(ctx: click.Context, debug: bool):
     """Tag North Korean state-media articles with propaganda themes.
 
     Themes (the codebook, with its rulings on hard cases: kcna-themes codebook):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import click
 
+from . import crash
 from . import report as rp
 from .atomic import atomic_write, check_not_an_input, check_writable
 from .batch import BatchLog
@@ -137,6 +138,13 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
         ctx.exit(1)
     except KcnaThemesError as err:
         echo_err(f"Error: {err}")
+        ctx.exit(2)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as err:  # the last resort, as in cli._errors_to_exit
+        if crash.debug_requested():
+            raise
+        echo_err(crash.describe_unexpected(err))
         ctx.exit(2)
 
     echo_err(log.summary("articles"))
