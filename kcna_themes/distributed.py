@@ -48,13 +48,10 @@ def plan_shards(inputs: Iterable[str], shard_size: int = 2000, log: BatchLog | N
         if path == "-":
             raise InputError("-", "stdin cannot be sharded", "write it to a file first")
         path = Path(path)
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
+        if path.suffix.lower() in (".jsonl", ".ndjson") and _shardable(path):
             if loose:
                 shards.append(Shard(tuple(loose)))
                 loose = []
-            if not _shardable(path):  # read whole by one worker, which reports why it is skipped
-                loose.append(str(path))
-                continue
             n_lines, offsets = line_offsets(path, shard_size)
             for k, start in enumerate(range(0, max(n_lines, 1), shard_size)):
                 shards.append(Shard((str(path),), start, min(start + shard_size, n_lines),
@@ -78,7 +75,8 @@ def _worker_model(model_dir: str | None, cache_dir: str | None):
 
 
 def _shardable(path: Path) -> bool:
-    """A readable, non-empty text file: one that a line range can be cut from."""
+    """A readable, non-empty text file: one that a line range can be cut from. Any other
+    goes whole to one worker, which reports it once, as one machine does."""
     try:
         with open_binary(path) as fh:
             check_head(fh.read(CHUNK), path)
