@@ -25,17 +25,16 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 from typing import IO, Any
 
 import numpy as np
 
 from .atomic import atomic_write
 from .batch import BatchLog
-from .captures import iter_csv, iter_jsonl
 from .csvsafe import neutralise_cell, restore_rows
 from .errors import InputError, KcnaThemesError, ModelError
+from .reading import TAGGED_FILE_MAX_BYTES, iter_csv, iter_jsonl, parse_day, read_capped
 
 __all__ = [
     "PERIODS", "UNDATED", "RESERVED_COLUMNS", "THEME_COLOURS",
@@ -123,17 +122,7 @@ def parse_published(value) -> date | None:
     None is not an error: such articles are reported in an ``undated`` row rather
     than dropped, so the totals always add up to what was tagged.
     """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text).date()
-    except ValueError:
-        return None
+    return parse_day(value) if isinstance(value, str) else None
 
 
 def _score(value, path, line, theme) -> float:
@@ -223,10 +212,12 @@ def _parse_csv(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
 def _read_text(path: str, stdin: IO[bytes] | None) -> str:
     """Whole input as text; bytes are decoded here so stdin and files obey the same
     rule (UTF-8, optional BOM) whatever the terminal's locale."""
-    try:
-        data = (stdin or sys.stdin.buffer).read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(path, "cannot read", exc.strerror or str(exc)) from None
+    try:  # under a cap, so a device or an endless pipe is refused, not read forever
+        data = read_capped(path, TAGGED_FILE_MAX_BYTES, (stdin or sys.stdin.buffer) if path == "-" else None)
+    except InputError as err:
+        if err.reason != "unreadable file":
+            raise
+        raise InputError(path, "cannot read", err.detail) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
