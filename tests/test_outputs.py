@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 from kcna_themes import atomic
 
@@ -27,7 +28,8 @@ def model_dir(tmp_path_factory):
     labels = write_jsonl(folder / "labels.jsonl", make_labelled(n_per_theme=8, n_none=10))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
-        result = invoke(["train", labels, "--model", folder / "m", "--folds", "2", "--no-headline"])
+        with threadpool_limits(1):  # hundreds of tiny fits: threads only contend on a shared machine
+            result = invoke(["train", labels, "--model", folder / "m", "--folds", "2", "--no-headline"])
     assert result.exit_code == 0, result.stderr
     _TRAINED["model"] = folder / "m"
     return folder / "m"
