@@ -10,9 +10,11 @@ naming the file; the old output stays as it was.
 
 import contextlib
 import errno
+import io
 import os
 import secrets
 import stat
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,14 +51,14 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8", newline:
     target = Path(path)
     binary = "b" in mode
     if not is_regular_or_absent(target):
-        with _write_errors_named(target), open(target, mode, encoding=None if binary else encoding,
+        with write_errors_named(target), open(target, mode, encoding=None if binary else encoding,
                                                newline=None if binary else newline) as direct:
             yield direct
         return
     folder = target.parent if str(target.parent) else Path(".")
     fd, tmp = _create_part_file(folder, target.name)
     try:
-        with _write_errors_named(target):
+        with write_errors_named(target):
             with os.fdopen(fd, mode, encoding=None if binary else encoding,
                            newline=None if binary else newline) as fh:
                 yield fh
@@ -78,17 +80,25 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8", newline:
 
 # errors that only writing can cause: one of these while an output is open is the output's
 # fault, whatever line raised it (reading an input never fills the disk)
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EPIPE}
 
 
 @contextlib.contextmanager
-def _write_errors_named(target: Path):
-    """A full disk (or quota, or read-only filesystem) becomes an ``OutputError`` naming ``target``."""
+def write_errors_named(target):
+    """A full disk (or quota, read-only filesystem, closed pipe) becomes an ``OutputError`` naming ``target``.
+
+    For stdout (``target`` "<stdout>") a closed pipe (``tag ... | head``) also points
+    stdout at the null device, so that Python's last flush at exit cannot fail again.
+    """
     try:
         yield
     except OSError as exc:
         if exc.errno not in _WRITE_ERRNOS:
             raise
+        if str(target) == "<stdout>":
+            with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise OutputError(f"<stdout>: cannot write ({exc.strerror or exc})") from exc
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc}); "
                           "the previous file, if any, is unchanged") from exc
 

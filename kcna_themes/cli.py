@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__, crash, embedding
-from .atomic import atomic_write, check_not_an_input, check_writable
+from .atomic import atomic_write, check_not_an_input, check_writable, write_errors_named
 from .batch import BatchLog
 from .captures import DEFAULT_MAX_BYTES, expand_inputs, read_captures
 from .errors import InputError, KcnaThemesError, ModelError, OutputError
@@ -224,7 +224,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
                 with atomic_write(output, newline="", keep_on_interrupt=True) as out:
                     write_all(out)
             else:
-                write_all(sys.stdout)
+                with write_errors_named("<stdout>"):
+                    write_all(sys.stdout)
         except _NothingTagged:
             _err(f"nothing was tagged; {output} is left as it was")
         except KeyboardInterrupt:

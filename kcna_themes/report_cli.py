@@ -14,7 +14,7 @@ import click
 
 from . import crash
 from . import report as rp
-from .atomic import atomic_write, check_not_an_input, check_writable
+from .atomic import atomic_write, check_not_an_input, check_writable, write_errors_named
 from .batch import BatchLog
 from .errors import InputError, KcnaThemesError, ModelError
 
@@ -128,7 +128,8 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
             with atomic_write(output) as fh:
                 fh.write(text)
         else:
-            click.echo(text, nl=False)
+            with write_errors_named("<stdout>"):
+                click.echo(text, nl=False)
         if figure is not None:
             with atomic_write(plot_path, mode="wb") as fh:
                 figure.savefig(fh, format="png", dpi=120)

@@ -177,3 +177,36 @@ def test_an_unrelated_os_error_inside_a_write_is_not_blamed_on_the_output(tmp_pa
         with atomic.atomic_write(tmp_path / "out.txt"):
             raise PermissionError(errno.EACCES, "an input could not be read")
     assert not (tmp_path / "out.txt").exists()
+
+
+_DRIVER = ("import sys; from tests.conftest import fake_services; from kcna_themes.cli import cli; "
+           "cli(sys.argv[1:], obj=fake_services())")
+
+
+def _run_with_stdout(args, stdout, tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KCNA_THEMES_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(Path(__file__).parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-c", _DRIVER, *map(str, args)], stdout=stdout,
+                            stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent, env=env)
+    if stdout == subprocess.PIPE:
+        proc.stdout.close()  # the reader went away at once, as `| head -0` would
+    _, stderr = proc.communicate(timeout=300)
+    return proc.returncode, stderr.decode()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_a_full_or_closed_stdout_is_one_line_and_exit_2(tmp_path, model_dir, articles):
+    import subprocess
+
+    many = tmp_path / "many.jsonl"
+    lines = articles.read_text(encoding="utf-8").splitlines()
+    many.write_text("".join(line.replace('"id": "', f'"id": "{k}-') + "\n" for k in range(200) for line in lines))
+    with open("/dev/full", "wb") as full:
+        code, stderr = _run_with_stdout(["tag", many, "--model", model_dir], full, tmp_path)
+    assert code == 2 and "<stdout>: cannot write (No space left on device)" in stderr, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    code, stderr = _run_with_stdout(["tag", many, "--model", model_dir], subprocess.PIPE, tmp_path)
+    assert code == 2 and "<stdout>: cannot write (Broken pipe)" in stderr, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
