@@ -10,27 +10,24 @@ inside the readers and routed to the caller's ``BatchLog`` by ``read_captures``.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import glob
 import hashlib
-import io
-import json
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
+from typing import IO
 
 from .batch import BatchLog
-from .errors import InputError
+from .errors import InputError, printable
+from .reading import decode_text, parse_date, peek_stream, read_capped, rows_from_stream, stream_rows
 
 DEFAULT_MAX_BYTES = 5_000_000
 RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-TEXT_ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 # Outlet names as they appear in captures, mapped to the name users report by.
 OUTLETS = {
@@ -54,7 +51,6 @@ _END_MARK = re.compile(r"\s*-0-\s*$")
 _LEADER_NAME = r"(Kim (?:Il Sung|Jong Il|Jong Un|Jong Suk))"
 _GLUED_BEFORE_NAME = re.compile(rf"(?<=[^\W_]){_LEADER_NAME}")
 _GLUED_AFTER_NAME = re.compile(rf"{_LEADER_NAME}(?=[^\W\d_])")
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BM")
 
 
 @dataclass
@@ -111,24 +107,6 @@ def normalise_outlet(name: str | None) -> str | None:
     return OUTLETS.get(bare.lower(), bare) or None
 
 
-def parse_date(value) -> str | None:
-    """Accept the date spellings found in captures and records; return ISO or None."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%Y%m%d"):
-        try:
-            return datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            pass
-    try:
-        return datetime.fromisoformat(text).date().isoformat()
-    except ValueError:
-        return None
-
-
 def _teaser_start(lines: list[str]) -> tuple[int, str | None]:
     """Index of the first line of the teaser list (len(lines) if none), and its outlet.
 
@@ -161,18 +139,20 @@ def rejoin(lines: Iterable[str]) -> str:
     (captures break lines mid-sentence, and even around a blank line, as in
     "... to Supreme Leader" / "" / "Kim Jong Un upon his election ...").
     """
+    # Linear in the text: a paragraph is kept as a list of its lines and joined once,
+    # and only the new line is searched for a sentence end (it is the paragraph's end).
     paragraphs: list[str] = []
-    current = ""
+    current: list[str] = []
     for raw in lines:
         line = " ".join(raw.split())
         if not line:
             continue
-        current = f"{current} {line}" if current else line
-        if _SENTENCE_END.search(current):
-            paragraphs.append(current)
-            current = ""
+        current.append(line)
+        if _SENTENCE_END.search(line):
+            paragraphs.append(" ".join(current))
+            current = []
     if current:
-        paragraphs.append(current)
+        paragraphs.append(" ".join(current))
     # KCNA ends a story with "-0-": a wire marker, not text
     paragraphs = [_END_MARK.sub("", p) for p in paragraphs]
     return "\n".join(p for p in paragraphs if p)
@@ -219,35 +199,6 @@ def content_id(*parts: str | None) -> str:
 
 # ---------------------------------------------------------------- file readers
 
-def _refuse_binary(data: bytes, path) -> None:
-    if any(data.startswith(magic) for magic in _BINARY_MAGIC) or b"\x00" in data[:8192]:
-        raise InputError(path, "binary file", "not text")
-
-
-def decode_bytes(data: bytes, path) -> tuple[str, str]:
-    """Decode text: UTF-8 first, then cp1252, then latin-1. Returns (text, encoding)."""
-    _refuse_binary(data, path)
-    for encoding in TEXT_ENCODINGS:
-        try:
-            return data.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise InputError(path, "undecodable text")  # pragma: no cover - latin-1 decodes anything
-
-
-def read_file_bytes(path: Path, max_bytes: int) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(path, "unreadable file", exc.strerror or str(exc)) from exc
-    if size > max_bytes:
-        raise InputError(path, "file too large", f"{size:,} bytes > cap of {max_bytes:,}")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, "unreadable file", exc.strerror or str(exc)) from exc
-
-
 def _clean_body(text: str | None) -> str:
     """Body text from a record or extractor: teaser list cut, whitespace tidied."""
     if not text:
@@ -275,97 +226,10 @@ def capture_from_record(record: dict, path, line: int | None) -> Capture:
         published=parse_date(record.get("published") or record.get("date")),
         source=normalise_outlet(record.get("source")),
         captured=parse_date(record.get("captured")),
-        path=str(path),
+        path=printable(path),
         line=line,
         extra={k: v for k, v in record.items() if k not in known},
     )
-
-
-def iter_jsonl(text: str, path) -> Iterator[tuple[int, dict | InputError]]:
-    """(line number, object) for each non-blank line; a bad line yields its error."""
-    # split("\n"), not splitlines(): a JSON string may hold a raw U+2028
-    return _parse_json_lines(enumerate(text.split("\n"), 1), path)
-
-
-def _parse_json_lines(numbered_lines, path) -> Iterator[tuple[int, dict | InputError]]:
-    for n, line in numbered_lines:
-        if isinstance(line, InputError):
-            yield n, line
-            continue
-        if not line.strip():
-            continue
-        try:
-            yield n, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield n, InputError(path, "malformed JSON line", exc.msg, line=n)
-
-
-def iter_csv(text_or_stream, path, required: tuple[str, ...] = ("text",)) -> Iterator[tuple[int, dict | InputError]]:
-    """(line number, row) for each CSV row; a file without a required column raises."""
-    stream = io.StringIO(text_or_stream, newline="") if isinstance(text_or_stream, str) else text_or_stream
-    reader = csv.DictReader(stream)
-    missing = [col for col in required if col not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(path, f"CSV without a {'/'.join(missing)} column",
-                         f"columns: {', '.join(reader.fieldnames or []) or 'none'}")
-    for row in reader:
-        if None in row:  # more cells than header columns
-            yield reader.line_num, InputError(path, "malformed CSV row", "too many cells", line=reader.line_num)
-            continue
-        yield reader.line_num, row
-
-
-def _sniff(path: Path) -> str:
-    """The encoding a record file reads in, judged on its first 64 KB; refuses binary files."""
-    with open(path, "rb") as fh:
-        head = fh.read(65536)
-    if not head.strip():
-        raise InputError(path, "empty file")
-    _refuse_binary(head, path)
-    try:  # incremental: the sample may end inside a multi-byte character
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        head.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
-
-
-def stream_records(path: Path, log: BatchLog, max_bytes: int) -> Iterator[tuple[int, dict | InputError]]:
-    """(line number, record) from a .jsonl or .csv file, read a line at a time.
-
-    Record files are archives: they are streamed, so memory stays flat, and the
-    size cap applies to each record rather than to the whole file.
-    """
-    encoding = _sniff(path)
-    if encoding != "utf-8":
-        log.note(f"note {path}: not UTF-8, read as {encoding}")
-    if path.suffix.lower() == ".csv":
-        with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as fh:
-            yield from iter_csv(fh, path)
-        return
-
-    def lines():
-        with open(path, "rb") as fh:
-            for n, raw in enumerate(fh, 1):
-                if len(raw) > max_bytes:
-                    yield n, InputError(path, "record too large", f"{len(raw):,} bytes > cap of {max_bytes:,}",
-                                        line=n)
-                    continue
-                try:
-                    yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
-                except UnicodeDecodeError:
-                    log.note(f"note {path}:{n}: not UTF-8, read as cp1252")
-                    yield n, raw.decode("cp1252", errors="replace")
-
-    yield from _parse_json_lines(lines(), path)
-
-
-def records_from_text(text: str, path, suffix: str) -> Iterator[tuple[int, dict | InputError]]:
-    return iter_csv(text, path) if suffix == ".csv" else iter_jsonl(text, path)
 
 
 def capture_from_html(html: str, path) -> Capture:
@@ -384,7 +248,7 @@ def capture_from_html(html: str, path) -> Capture:
         raise InputError(path, "no article body", "HTML page without article text")
     return Capture(id=content_id(title, text), text=text, title=title,
                    published=parse_date(doc.get("date")),
-                   source=normalise_outlet(doc.get("sitename")), path=str(path))
+                   source=normalise_outlet(doc.get("sitename")), path=printable(path))
 
 
 def capture_from_text(raw: str, path) -> Capture:
@@ -394,10 +258,11 @@ def capture_from_text(raw: str, path) -> Capture:
     if not fields["text"]:
         reason = "header but no body" if fields["title"] else "no article body"
         raise InputError(path, reason, "only a header or a teaser list")
-    return Capture(id=content_id(fields["title"], fields["text"]), path=str(path), **fields)
+    return Capture(id=content_id(fields["title"], fields["text"]), path=printable(path), **fields)
 
 
-def _captures_from_records(records, path, log: BatchLog) -> Iterator[Capture]:
+def captures_from_rows(records, path, log: BatchLog) -> Iterator[Capture]:
+    """Captures from (line number, row or InputError) pairs; bad rows are skipped through ``log``."""
     for n, item in records:
         try:
             if isinstance(item, InputError):
@@ -408,28 +273,28 @@ def _captures_from_records(records, path, log: BatchLog) -> Iterator[Capture]:
 
 
 def captures_from_file(path: Path, log: BatchLog, max_bytes: int = DEFAULT_MAX_BYTES,
-                       data: bytes | None = None) -> Iterator[Capture]:
+                       stream: IO[bytes] | None = None) -> Iterator[Capture]:
     """Every capture in one file. Bad lines are reported to ``log`` and skipped.
 
-    ``data`` gives the file's bytes when they are already in memory (stdin, a shard).
+    ``stream`` is read instead of opening ``path`` (stdin, which ``path`` names).
+    Record files are streamed a line at a time under a cap per record; anything
+    else is read whole under the cap (``reading.read_capped``).
     """
+    shown = printable(path)
     suffix = path.suffix.lower()
-    if data is None and suffix in RECORD_SUFFIXES:
-        yield from _captures_from_records(stream_records(path, log, max_bytes), path, log)
-        return
-    if data is None:
-        data = read_file_bytes(path, max_bytes)
-    text, encoding = decode_bytes(data, path)
-    if encoding != "utf-8":
-        log.note(f"note {path}: not UTF-8, read as {encoding}")
     if suffix in RECORD_SUFFIXES:
-        if not text.strip():
-            raise InputError(path, "empty file")
-        yield from _captures_from_records(records_from_text(text, path, suffix), path, log)
-    elif suffix in HTML_SUFFIXES or text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
-        yield capture_from_html(text, path)
+        rows = (stream_rows(path, max_bytes, log.note) if stream is None
+                else rows_from_stream(stream, shown, max_bytes, log.note))
+        yield from captures_from_rows(rows, shown, log)
+        return
+    data = read_capped(path if stream is None else shown, max_bytes, stream)
+    text, encoding = decode_text(data, shown)
+    if encoding != "utf-8":
+        log.note(f"note {shown}: not UTF-8, read as {encoding}")
+    if suffix in HTML_SUFFIXES or text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
+        yield capture_from_html(text, shown)
     else:
-        yield capture_from_text(text, path)
+        yield capture_from_text(text, shown)
 
 
 def expand_inputs(inputs: Iterable[str], log: BatchLog) -> Iterator[Path | str]:
@@ -472,12 +337,9 @@ def read_captures(inputs: Iterable[str], log: BatchLog, max_bytes: int = DEFAULT
     for item in expand_inputs(inputs, log):
         try:
             if item == "-":
-                stream = stdin if stdin is not None else sys.stdin.buffer
-                data = stream.read()
-                if isinstance(data, str):
-                    data = data.encode("utf-8")
-                path = Path("<stdin>.jsonl") if data.lstrip()[:1] == b"{" else Path("<stdin>")
-                captures = captures_from_file(path, log, max_bytes, data=data)
+                head, stream = peek_stream(stdin if stdin is not None else sys.stdin.buffer)
+                path = Path("<stdin>.jsonl") if head.lstrip()[:1] == b"{" else Path("<stdin>")
+                captures = captures_from_file(path, log, max_bytes, stream=stream)
             else:
                 captures = captures_from_file(Path(item), log, max_bytes)
             for cap in captures:

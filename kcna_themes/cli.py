@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, embedding
-from .atomic import atomic_write, check_writable
+from . import __version__, crash, embedding
+from .atomic import atomic_write, check_not_an_input, check_writable, write_errors_named
 from .batch import BatchLog
-from .captures import DEFAULT_MAX_BYTES, read_captures
+from .captures import DEFAULT_MAX_BYTES, expand_inputs, read_captures
 from .errors import InputError, KcnaThemesError, ModelError, OutputError
 from .metadata import default_model_dir
 from .report_cli import report
@@ -56,6 +56,17 @@ def _errors_to_exit():
     except KeyboardInterrupt:  # before any output was begun: nothing to keep
         _err("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as exc:  # the last resort: a bug still gets one line, exit 2, the traceback kept
+        if crash.debug_requested():
+            raise
+        _err(crash.describe_unexpected(exc))
+        sys.exit(EXIT_UNUSABLE)
+
+
+class _NothingTagged(Exception):
+    """Raised inside the atomic write to drop it: the run tagged nothing, the old output stays."""
 
 
 def _finish(log: BatchLog, noun: str) -> None:
@@ -83,6 +94,13 @@ def _check_encoder_build(model: ThemeModel, embedder: embedding.Embedder, log: B
     if trained_with and built and built != trained_with:
         log.note(f"note: this machine's build of the encoder ({built[:12]}) differs from the one the model "
                  f"was trained with ({trained_with[:12]}); scores may differ slightly")
+
+
+def _not_nan(ctx, param, value):
+    """click's FloatRange lets nan through (every comparison with nan is false)."""
+    if value is not None and value != value:
+        raise click.BadParameter("nan is not a number in the range")
+    return value
 
 
 model_option = click.option("--model", "model_dir", type=click.Path(file_okay=False),
@@ -115,8 +133,9 @@ class Services:
 
 @click.group()
 @click.version_option(__version__, prog_name="kcna-themes")
+@click.option("--debug", is_flag=True, help="On an unexpected error, show the full traceback instead of one line.")
 @click.pass_context
-def cli(ctx: click.Context):
+def cli(ctx: click.Context, debug: bool):
     """Tag North Korean state-media articles with propaganda themes.
 
     Themes (the codebook, with its rulings on hard cases: kcna-themes codebook):
@@ -150,8 +169,10 @@ def codebook():
               help="Output format. Default: from the --output suffix, else jsonl.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run: keep the records already in "
                                              "--output and tag only the captures not in it.")
-@click.option("--batch-size", default=64, show_default=True, help="Captures embedded at a time.")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Captures embedded at a time.")
 @click.option("--max-size", default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
+              type=click.FloatRange(min=0, min_open=True, max=100_000), callback=_not_nan,
               help="Skip input files larger than this many MB.")
 @embedder_option
 @cache_option
@@ -182,6 +203,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
             raise click.UsageError("--resume needs --output")
         if output:
             check_writable(output)
+            # the same expansion the reader makes (its skips are reported once, by the reader)
+            check_not_an_input(output, expand_inputs(inputs, BatchLog()))
         model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
                                          load_embedder=services.load_embedder, trust_pickle=trust_pickle)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
@@ -204,13 +227,18 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
             out.write(tagging.header_line(fmt, model.themes))
             out.writelines(done_lines)
             tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids)
+            if not written and output and os.path.exists(output):
+                raise _NothingTagged  # every input was skipped: an empty run must not empty the last output
 
         try:
             if output:
                 with atomic_write(output, newline="", keep_on_interrupt=True) as out:
                     write_all(out)
             else:
-                write_all(sys.stdout)
+                with write_errors_named("<stdout>"):
+                    write_all(sys.stdout)
+        except _NothingTagged:
+            _err(f"nothing was tagged; {output} is left as it was")
         except KeyboardInterrupt:
             if bar is not None:
                 bar.close()
@@ -248,7 +276,7 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.option("--long-text", type=click.Choice(["truncate", "chunk"]), default="truncate", show_default=True,
               help="Texts over the encoder's window: cut them (the lexical features still read the whole "
                    "text), or average embeddings of ~160-word pieces.")
-@click.option("--max-tokens", type=int, default=128, show_default=True,
+@click.option("--max-tokens", type=click.IntRange(min=0), default=128, show_default=True,
               help="Encoder window in tokens (0: the model's own, 256 for the bundled model). 128 is twice as "
                    "fast and as accurate here, since the lexical features read the whole text.")
 @click.option("--headline/--no-headline", default=True, show_default=True,
@@ -257,10 +285,12 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.option("--thresholds-from", type=click.Choice(["random", "all"]), default="random", show_default=True,
               help="Choose each theme's threshold on the labelled random samples of real output (sample "
                    "'random:<era>'), or on every labelled article.")
-@click.option("--lexical-dims", default=256, show_default=True,
+@click.option("--lexical-dims", default=256, show_default=True, type=click.IntRange(min=0),
               help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
-@click.option("--C", "C", default=16.0, show_default=True, help="Inverse regularisation strength.")
-@click.option("--folds", default=5, show_default=True, help="Cross-validation folds for the reported scores.")
+@click.option("--C", "C", default=16.0, show_default=True, type=click.FloatRange(min=0, min_open=True, max=1e6),
+              callback=_not_nan, help="Inverse regularisation strength.")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
+              help="Cross-validation folds for the reported scores.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
               help="Cross-validation folds fitted at once (processes).")
 @cache_option

@@ -21,24 +21,31 @@ import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import atomic_write
 from .batch import BatchLog
-from .captures import captures_from_file, expand_inputs, read_captures
-from .errors import InputError
+from .captures import DEFAULT_MAX_BYTES, captures_from_rows, expand_inputs, read_captures
+from .errors import InputError, printable
+from .reading import CHUNK, check_head, line_offsets, open_binary, read_tagged_lines, stream_rows
 
 
 @dataclass(frozen=True)
 class Shard:
-    """Either some whole files, or lines [start, stop) of one JSON Lines file."""
+    """Either some whole files, or lines [start, stop) of one JSON Lines file.
+
+    ``offset`` is the byte position of line ``start`` (counting from 0), found when
+    the shards are planned, so a worker seeks there and reads only its own lines.
+    It is derived from the other fields, so it takes no part in comparing shards.
+    """
 
     paths: tuple[str, ...]
     start: int | None = None
     stop: int | None = None
+    offset: int = field(default=0, compare=False)
 
 
 def plan_shards(inputs: Iterable[str], shard_size: int = 2000, log: BatchLog | None = None) -> list[Shard]:
@@ -50,14 +57,14 @@ def plan_shards(inputs: Iterable[str], shard_size: int = 2000, log: BatchLog | N
         if path == "-":
             raise InputError("-", "stdin cannot be sharded", "write it to a file first")
         path = Path(path)
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
+        if path.suffix.lower() in (".jsonl", ".ndjson") and _shardable(path):
             if loose:
                 shards.append(Shard(tuple(loose)))
                 loose = []
-            with open(path, "rb") as fh:
-                n_lines = sum(1 for _ in fh)
-            for start in range(0, max(n_lines, 1), shard_size):
-                shards.append(Shard((str(path),), start, min(start + shard_size, n_lines)))
+            n_lines, offsets = line_offsets(path, shard_size)
+            for k, start in enumerate(range(0, max(n_lines, 1), shard_size)):
+                shards.append(Shard((str(path),), start, min(start + shard_size, n_lines),
+                                    offsets[k] if k < len(offsets) else 0))
         else:
             loose.append(str(path))
             if len(loose) >= shard_size:
@@ -76,17 +83,28 @@ def _worker_model(model_dir: str | None, cache_dir: str | None):
     return load_tagger(model_dir, None, cache_dir)
 
 
-def _shard_captures(shard: Shard, log: BatchLog):
+def _shardable(path: Path) -> bool:
+    """A readable, non-empty text file: one that a line range can be cut from. Any other
+    goes whole to one worker, which reports it once, as one machine does."""
+    try:
+        with open_binary(path) as fh:
+            check_head(fh.read(CHUNK), path)
+    except (InputError, OSError):
+        return False
+    return path.is_file()
+
+
+def _shard_captures(shard: Shard, log: BatchLog, max_bytes: int = DEFAULT_MAX_BYTES):
+    """The captures of one shard, read as a single machine reads them: the same per-line
+    decoding and per-record cap, with the file's own line numbers in messages."""
     if shard.start is None:
-        yield from read_captures(list(shard.paths), log)
+        yield from read_captures(list(shard.paths), log, max_bytes)
         return
     path = Path(shard.paths[0])
-    with open(path, "rb") as fh:
-        lines = fh.read().split(b"\n")
-    # keep the original line numbers in messages: blank lines stand in for the rest
-    part = b"\n" * shard.start + b"\n".join(lines[shard.start:shard.stop])
     try:
-        yield from captures_from_file(path, log, max_bytes=1 << 62, data=part)
+        rows = stream_rows(path, max_bytes, log.note, offset=shard.offset, first_line=shard.start + 1,
+                           stop_line=shard.stop)
+        yield from captures_from_rows(rows, printable(path), log)
     except InputError as err:
         log.skip(err)
 
@@ -140,19 +158,17 @@ def merge_shards(results: Sequence[dict], output: str) -> dict:
     with atomic_write(output) as out:
         for result in results:
             story = np.load(result["story"], allow_pickle=False) if result.get("story") else None
-            with open(result["out"], encoding="utf-8") as fh:
-                for row, line in enumerate(fh):
-                    record = json.loads(line)
-                    rid = record["id"]
-                    if rid in seen:
-                        duplicates += 1
-                        continue
-                    seen.add(rid)
-                    if story is not None:
-                        record["duplicate_of"] = index.observe(rid, record.get("title"), record.get("published"),
-                                                               story["vectors"][row], int(story["bodies"][row]))
-                        line = json.dumps(record, ensure_ascii=False) + "\n"
-                    out.write(line)
+            for row, (_, line, record) in enumerate(read_tagged_lines(result["out"], "jsonl")[1]):
+                rid = record["id"]
+                if rid in seen:
+                    duplicates += 1
+                    continue
+                seen.add(rid)
+                if story is not None:
+                    record["duplicate_of"] = index.observe(rid, record.get("title"), record.get("published"),
+                                                           story["vectors"][row], int(story["bodies"][row]))
+                    line = json.dumps(record, ensure_ascii=False) + "\n"
+                out.write(line)
     return {"written": len(seen), "duplicate_ids": duplicates}
 
 

@@ -11,7 +11,9 @@ embedder id and a hash of the exact text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import re
 import sqlite3
@@ -165,15 +167,40 @@ class SentenceTransformerEmbedder:
         return _normalise(np.asarray(encoder.encode(list(texts), self.batch_size), dtype=np.float32))
 
 
+_log = logging.getLogger(__name__)
+
+
+def _is_corrupt(exc: sqlite3.Error) -> bool:
+    """SQLite's "database disk image is malformed" and "file is not a database" arrive as
+    plain ``DatabaseError``; locks, full disks and the like are subclasses of it."""
+    return type(exc) is sqlite3.DatabaseError
+
+
 class EmbeddingCache:
-    """Vectors on disk in one SQLite file: safe for several worker processes at once."""
+    """Vectors on disk in one SQLite file: safe for several worker processes at once.
+
+    A cache file found corrupt (a crash or a bad disk can zero its pages) is moved
+    aside to ``embeddings.sqlite.corrupt``, said once as a warning on the
+    ``kcna_themes.embedding`` logger, and replaced by a new, empty one: a cache
+    only saves time, so losing it must not stop a run.
+    """
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self.path = self.folder / "embeddings.sqlite"
+        try:
+            self._connect()
+        except sqlite3.DatabaseError as exc:
+            if not _is_corrupt(exc):
+                raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
+            self._move_aside(exc)
+
+    def _connect(self) -> None:
         for attempt in range(600):
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(self.folder / "embeddings.sqlite", timeout=120)
+                self._db = sqlite3.connect(self.path, timeout=120)
+                self._inode = os.stat(self.path).st_ino
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)")
@@ -186,6 +213,10 @@ class EmbeddingCache:
                     time.sleep(0.05)
                     continue
                 raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
+            except sqlite3.DatabaseError as exc:
+                if _is_corrupt(exc):
+                    raise  # for the caller to move aside
+                raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
             except (OSError, sqlite3.Error) as exc:
                 raise ModelError(f"embedding cache at {self.folder} cannot be used: {exc}") from exc
 
@@ -195,11 +226,51 @@ class EmbeddingCache:
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["folder"])  # type: ignore[misc]
 
+    def _move_aside(self, exc: sqlite3.Error) -> None:
+        """Put a corrupt cache file aside, say so once, and start a new one in its place."""
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self._db.close()
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        try:
+            # another process may have replaced it already: then only reconnect
+            if os.stat(self.path).st_ino == self._inode:
+                os.replace(self.path, aside)
+                for suffix in ("-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(f"{self.path}{suffix}")
+                _log.warning("warning: the embedding cache %s is corrupt (%s); moved aside to %s, "
+                             "continuing with a new, empty cache", self.path, exc, aside)
+        except OSError as move_error:
+            raise ModelError(f"embedding cache at {self.folder} is corrupt ({exc}) and cannot be moved "
+                             f"aside ({move_error}); delete it, or run with --no-cache") from exc
+        try:
+            self._connect()
+        except sqlite3.DatabaseError as again:
+            raise ModelError(f"embedding cache at {self.folder} cannot be used: {again}") from again
+
     @staticmethod
     def key(embedder_id: str, text: str) -> str:
         return hashlib.sha256(f"{embedder_id}\n{text}".encode()).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        try:
+            return self._get_many(keys)
+        except sqlite3.DatabaseError as exc:
+            if not _is_corrupt(exc):
+                raise
+            self._move_aside(exc)
+            return {}
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        try:
+            self._put_many(items)
+        except sqlite3.DatabaseError as exc:
+            if not _is_corrupt(exc):
+                raise
+            self._move_aside(exc)
+            self._put_many(items)
+
+    def _get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), 500):
@@ -210,7 +281,7 @@ class EmbeddingCache:
                 found[key] = np.frombuffer(blob, dtype=np.float32, count=dim)
         return found
 
-    def put_many(self, items: dict[str, np.ndarray]) -> None:
+    def _put_many(self, items: dict[str, np.ndarray]) -> None:
         rows = [(k, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)

@@ -4,6 +4,22 @@ The library never prints or exits; it raises these, and the CLI turns them into
 one clean line on stderr and an exit status (see ``cli.py``).
 """
 
+import os
+import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(name) -> str:
+    """A file name (or any text) as text that every output can hold.
+
+    A name that is not valid UTF-8 (a latin-1 ``café.txt``) reaches Python with its
+    undecodable bytes as lone surrogates, which no UTF-8 file or terminal can
+    take; each is shown as U+FFFD instead.
+    """
+    text = os.fsdecode(name) if isinstance(name, (bytes, os.PathLike)) else str(name)
+    return _SURROGATE.sub("\ufffd", text)
+
 
 class KcnaThemesError(Exception):
     """Base class for every error the library raises on purpose."""
@@ -17,7 +33,7 @@ class InputError(KcnaThemesError):
     """
 
     def __init__(self, path, reason: str, detail: str = "", line: int | None = None):
-        self.path = str(path)
+        self.path = printable(path)
         self.reason = reason
         self.detail = detail
         self.line = line

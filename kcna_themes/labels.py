@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from .batch import BatchLog
-from .captures import Capture, capture_from_record, decode_bytes, expand_inputs, read_file_bytes, records_from_text
+from .captures import DEFAULT_MAX_BYTES, Capture, capture_from_record, expand_inputs
 from .errors import InputError, KcnaThemesError, LabelError
+from .reading import stream_rows
 
 CODEBOOK_THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
 THEME_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -50,22 +51,19 @@ def parse_themes(value, path, line) -> list[str]:
 
 def read_label_file(path: Path, known_themes: Sequence[str] | None, log: BatchLog) -> list[LabelledArticle]:
     """Every article of one labelled file, or nothing: a bad file is refused whole."""
-    data = read_file_bytes(path, max_bytes=1 << 30)
-    text, encoding = decode_bytes(data, path)
-    if not text.strip():
-        raise LabelError(path, "empty file")
-    suffix = ".csv" if path.suffix.lower() == ".csv" else ".jsonl"
     articles: list[LabelledArticle] = []
     problems: list[InputError] = []
     seen: dict[str, int] = {}
-    try:
-        rows = list(records_from_text(text, path, suffix))
+    try:  # read as tag reads record files: a line at a time, under the same cap per record
+        rows = list(stream_rows(path, DEFAULT_MAX_BYTES, log.note))
     except InputError as err:
         raise LabelError(err.path, err.reason, err.detail) from None
     for n, row in rows:
         try:
             if isinstance(row, InputError):
                 raise LabelError(row.path, row.reason, row.detail, line=n)
+            if not isinstance(row, dict):
+                raise LabelError(path, "malformed record", "not a JSON object", line=n)
             if "themes" not in row:
                 raise LabelError(path, "no themes field", line=n)
             capture = capture_from_record(row, path, n)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import click
 
+from . import crash
 from . import report as rp
-from .atomic import atomic_write, check_writable
+from .atomic import atomic_write, check_not_an_input, check_writable, write_errors_named
 from .batch import BatchLog
 from .errors import InputError, KcnaThemesError
 from .report.drilldown import DEFAULT_LIMIT
@@ -68,7 +69,8 @@ def _html_page(rows, articles, themes, *, by, by_source, cutoffs, keep_duplicate
 @click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=False), default=None,
               help="Model folder whose metadata.json to use (default: the shipped model).")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --adjust bootstrap.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the --adjust bootstrap.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Count every copy of a story (default: copies that tag marked duplicate_of are set aside).")
 @click.option("--articles-per-cell", "per_cell", type=click.IntRange(min=1), default=None,
@@ -100,9 +102,10 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
         if output and plot_path and output == plot_path:
             raise click.UsageError("--output and --plot name the same file")
         fmt = fmt or _default_format(output)
-        for path in (output, plot_path):
+        for path, option in ((output, "--output"), (plot_path, "--plot")):
             if path and path != "-":
                 check_writable(path)
+                check_not_an_input(path, tagged, option)
 
         metadata = None
         if adjust or model_dir:
@@ -149,7 +152,8 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
             with atomic_write(output) as fh:
                 fh.write(text)
         else:
-            click.echo(text, nl=False)
+            with write_errors_named("<stdout>"):
+                click.echo(text, nl=False)
         if figure is not None:
             with atomic_write(plot_path, mode="wb") as fh:
                 figure.savefig(fh, format="png", dpi=120)
@@ -159,6 +163,13 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
         ctx.exit(1)
     except KcnaThemesError as err:
         echo_err(f"Error: {err}")
+        ctx.exit(2)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as err:  # the last resort, as in cli._errors_to_exit
+        if crash.debug_requested():
+            raise
+        echo_err(crash.describe_unexpected(err))
         ctx.exit(2)
 
     echo_err(log.summary("articles"))

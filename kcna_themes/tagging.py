@@ -17,11 +17,13 @@ import numpy as np
 
 from . import embedding
 from .captures import Capture
+from .csvsafe import neutralise_cell, restore_cell
 from .duplicates import DuplicateIndex, body_hash, story_vectors
 from .embedding import Embedder
 from .errors import InputError, KcnaThemesError
 from .metadata import default_model_dir, read_metadata
 from .model import ThemeModel, load_model
+from .reading import read_tagged_lines
 
 RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model", "duplicate_of")
 
@@ -139,7 +141,8 @@ def format_record(record: dict, fmt: str, themes: Sequence[str]) -> str:
     row["themes"] = ";".join(record["themes"])
     row.update({f"score_{t}": record["scores"][t] for t in themes})
     buf = io.StringIO()
-    csv.DictWriter(buf, fieldnames=csv_header(themes), lineterminator="\n").writerow(row)
+    csv.DictWriter(buf, fieldnames=csv_header(themes), lineterminator="\n").writerow(
+        {k: neutralise_cell(v) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -159,31 +162,16 @@ def read_done(path: Path, fmt: str, model: ThemeModel) -> tuple[list[str], set[s
     """
     if not path.exists():
         return [], set()
-    raw = path.read_text(encoding="utf-8")
-    lines = raw.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines = lines[:-1]
+    header, lines = read_tagged_lines(path, fmt)
+    if fmt == "csv" and header is not None and header != csv_header(model.themes):
+        raise KcnaThemesError(f"{path}: cannot resume, its CSV columns are not this model's")
     kept: list[str] = []
     ids: set[str] = set()
-    if fmt == "csv":
-        if not lines:
-            return [], set()
-        if lines[0].rstrip("\n").split(",") != csv_header(model.themes):
-            raise KcnaThemesError(f"{path}: cannot resume, its CSV columns are not this model's")
-        for n, row in enumerate(csv.DictReader(io.StringIO("".join(lines))), 2):
-            if row.get("model") != model.model_id:
-                raise KcnaThemesError(f"{path}:{n}: cannot resume, written by another model ({row.get('model')})")
-            ids.add(row["id"])
-        return lines[1:], ids
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise InputError(path, "cannot resume: malformed line in the existing output", line=n) from None
+    for n, text, record in lines:
+        if not isinstance(record, dict) or "id" not in record:
+            raise InputError(path, "cannot resume: malformed line in the existing output", line=n)
         if record.get("model") != model.model_id:
             raise KcnaThemesError(f"{path}:{n}: cannot resume, written by another model ({record.get('model')})")
-        ids.add(record["id"])
-        kept.append(line)
+        ids.add(restore_cell(record["id"]) if fmt == "csv" else str(record["id"]))  # CSV ids were neutralised
+        kept.append(text)
     return kept, ids

@@ -81,6 +81,9 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
     themes = themes_in(articles)
     if not themes:
         raise KcnaThemesError("the labelled articles carry no theme at all")
+    if folds > len(articles):
+        raise KcnaThemesError(f"cannot cross-validate in {folds} folds: only {len(articles)} labelled articles "
+                              "were read; use fewer folds")
     embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, themes)
     texts = [a.capture.embed_text for a in articles]

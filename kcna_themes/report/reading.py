@@ -15,13 +15,13 @@ import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import IO
 
 from ..batch import BatchLog
-from ..captures import iter_csv, iter_jsonl
+from ..csvsafe import restore_rows
 from ..errors import EmptyInputError, InputError, MixedModelsError
+from ..reading import TAGGED_FILE_MAX_BYTES, iter_csv, iter_jsonl, parse_day, read_capped
 from .periods import EARLIEST_PLAUSIBLE, is_plausible, latest_plausible
 from .rows import RESERVED_COLUMNS
 
@@ -59,17 +59,7 @@ def parse_published(value) -> date | None:
     None is not an error: such articles are reported in an ``undated`` row rather
     than dropped, so the totals always add up to what was tagged.
     """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text).date()
-    except ValueError:
-        return None
+    return parse_day(value) if isinstance(value, str) else None
 
 
 def _score(value, path, line, theme) -> float:
@@ -165,16 +155,18 @@ def _parse_csv(text: str, path: str, log: BatchLog) -> list[TaggedArticle]:
         scores = {c[len("score_"):]: _score(row[c], path, n, c[len("score_"):]) for c in score_cols}
         return [t.strip() for t in (row["themes"] or "").split(";") if t.strip()], scores
 
-    return _articles(iter_csv(text, path, required=("published", "themes")), path, log, fields)
+    return _articles(restore_rows(iter_csv(text, path, required=("published", "themes"))), path, log, fields)
 
 
 def _read_text(path: str, stdin: IO[bytes] | None) -> str:
     """Whole input as text; bytes are decoded here so stdin and files obey the same
     rule (UTF-8, optional BOM) whatever the terminal's locale."""
-    try:
-        data = (stdin or sys.stdin.buffer).read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(path, "cannot read", exc.strerror or str(exc)) from None
+    try:  # under a cap, so a device or an endless pipe is refused, not read forever
+        data = read_capped(path, TAGGED_FILE_MAX_BYTES, (stdin or sys.stdin.buffer) if path == "-" else None)
+    except InputError as err:
+        if err.reason != "unreadable file":
+            raise
+        raise InputError(path, "cannot read", err.detail) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 
+from ..csvsafe import neutralise_cell
 from .rows import ReportRow
 
 
@@ -85,9 +86,9 @@ def render(rows: Sequence[ReportRow], fmt: str = "markdown", keep_duplicates: bo
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(list(rows[0].columns()))
+        writer.writerow([neutralise_cell(c) for c in rows[0].columns()])
         for r in rows:
-            writer.writerow(["" if v is None else _plain(v) for v in r.columns().values()])
+            writer.writerow(["" if v is None else neutralise_cell(_plain(v)) for v in r.columns().values()])
         return buf.getvalue()
     if fmt == "markdown":
         return _markdown(rows, keep_duplicates)
