@@ -11,58 +11,27 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, crash, embedding
+from . import __version__, embedding
 from .atomic import atomic_write, check_not_an_input, check_writable, write_errors_named
 from .batch import BatchLog
 from .captures import DEFAULT_MAX_BYTES, expand_inputs, read_captures
-from .errors import InputError, KcnaThemesError, ModelError, OutputError
+from .exits import EXIT_INTERRUPTED, EXIT_SKIPPED, exits_cleanly
 from .metadata import default_model_dir
 from .report_cli import report
 
 if TYPE_CHECKING:  # pragma: no cover  (the model module imports scikit-learn)
     from .model import ThemeModel
 
-EXIT_SKIPPED = 1
-EXIT_UNUSABLE = 2
-EXIT_INTERRUPTED = 130
 
 
 def _err(message: str) -> None:
     click.echo(message, err=True)
-
-
-@contextmanager
-def _errors_to_exit():
-    """Turn library errors into one clean line and an exit status; no tracebacks."""
-    try:
-        yield
-    except (ModelError, OutputError) as exc:
-        _err(f"Error: {exc}")
-        sys.exit(EXIT_UNUSABLE)
-    except InputError as exc:  # only reaches here in --strict mode
-        _err(f"Error: {exc}")
-        _err("stopped at the first bad input (--strict)")
-        sys.exit(EXIT_SKIPPED)
-    except KcnaThemesError as exc:
-        _err(f"Error: {exc}")
-        sys.exit(EXIT_UNUSABLE)
-    except KeyboardInterrupt:  # before any output was begun: nothing to keep
-        _err("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
-    except (click.ClickException, click.exceptions.Exit, click.Abort):
-        raise
-    except Exception as exc:  # the last resort: a bug still gets one line, exit 2, the traceback kept
-        if crash.debug_requested():
-            raise
-        _err(crash.describe_unexpected(exc))
-        sys.exit(EXIT_UNUSABLE)
 
 
 class _NothingTagged(Exception):
@@ -154,6 +123,7 @@ def cli(ctx: click.Context, debug: bool):
 
 
 @cli.command()
+@exits_cleanly()
 def codebook():
     """Print the theme codebook: the six themes and the rulings on hard cases."""
     from importlib.resources import files
@@ -181,6 +151,7 @@ def codebook():
 @strict_option
 @quiet_option
 @click.pass_obj
+@exits_cleanly()
 def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, cache_dir, no_cache,
         trust_pickle, strict, quiet):
     """Tag captures with themes and confidence scores.
@@ -198,63 +169,62 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
 
     log = BatchLog(strict=strict, echo=_err)
     fmt = fmt or ("csv" if output and output.lower().endswith(".csv") else "jsonl")
-    with _errors_to_exit():
-        if resume and not output:
-            raise click.UsageError("--resume needs --output")
+    if resume and not output:
+        raise click.UsageError("--resume needs --output")
+    if output:
+        check_writable(output)
+        # the same expansion the reader makes (its skips are reported once, by the reader)
+        check_not_an_input(output, expand_inputs(inputs, BatchLog()))
+    model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
+                                     load_embedder=services.load_embedder, trust_pickle=trust_pickle)
+    done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
+    # the records already written are read again, only to seed the near-duplicate marking
+    captures = read_captures(inputs, log, int(max_size * 1e6))
+    bar = _progress(quiet, "article")
+    written = len(done_lines)
+    # Ctrl-C and SIGTERM stop the run cleanly, even where the shell started us with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+    def count(n: int) -> None:
+        nonlocal written
+        written += n
+        log.ok(n)
+        if bar is not None:
+            bar.update(n)
+
+    def write_all(out):
+        out.write(tagging.header_line(fmt, model.themes))
+        out.writelines(done_lines)
+        tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids)
+        if not written and output and os.path.exists(output):
+            raise _NothingTagged  # every input was skipped: an empty run must not empty the last output
+
+    try:
         if output:
-            check_writable(output)
-            # the same expansion the reader makes (its skips are reported once, by the reader)
-            check_not_an_input(output, expand_inputs(inputs, BatchLog()))
-        model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
-                                         load_embedder=services.load_embedder, trust_pickle=trust_pickle)
-        done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
-        # the records already written are read again, only to seed the near-duplicate marking
-        captures = read_captures(inputs, log, int(max_size * 1e6))
-        bar = _progress(quiet, "article")
-        written = len(done_lines)
-        # Ctrl-C and SIGTERM stop the run cleanly, even where the shell started us with SIGINT ignored
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
-
-        def count(n: int) -> None:
-            nonlocal written
-            written += n
-            log.ok(n)
-            if bar is not None:
-                bar.update(n)
-
-        def write_all(out):
-            out.write(tagging.header_line(fmt, model.themes))
-            out.writelines(done_lines)
-            tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids)
-            if not written and output and os.path.exists(output):
-                raise _NothingTagged  # every input was skipped: an empty run must not empty the last output
-
-        try:
-            if output:
-                with atomic_write(output, newline="", keep_on_interrupt=True) as out:
-                    write_all(out)
-            else:
-                with write_errors_named("<stdout>"):
-                    write_all(sys.stdout)
-        except _NothingTagged:
-            _err(f"nothing was tagged; {output} is left as it was")
-        except KeyboardInterrupt:
-            if bar is not None:
-                bar.close()
-            _err(f"interrupted: {written} records kept" + (f" in {output}" if output else ""))
-            if output:
-                _err("to continue, run the same command again with --resume")
-            sys.exit(EXIT_INTERRUPTED)
+            with atomic_write(output, newline="", keep_on_interrupt=True) as out:
+                write_all(out)
+        else:
+            with write_errors_named("<stdout>"):
+                write_all(sys.stdout)
+    except _NothingTagged:
+        _err(f"nothing was tagged; {output} is left as it was")
+    except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        if resume:
-            _err(f"resumed: {len(done_ids)} records were already in {output}")
-        hits, misses = getattr(emb, "hits", None), getattr(emb, "misses", None)
-        if hits is not None and not quiet:
-            _err(f"embeddings: {hits} from cache, {misses} computed")
-        if getattr(emb, "misses", 1) and not embedder:  # the encoder was loaded: compare its build
-            _check_encoder_build(model, emb, log)
+        _err(f"interrupted: {written} records kept" + (f" in {output}" if output else ""))
+        if output:
+            _err("to continue, run the same command again with --resume")
+        sys.exit(EXIT_INTERRUPTED)
+    if bar is not None:
+        bar.close()
+    if resume:
+        _err(f"resumed: {len(done_ids)} records were already in {output}")
+    hits, misses = getattr(emb, "hits", None), getattr(emb, "misses", None)
+    if hits is not None and not quiet:
+        _err(f"embeddings: {hits} from cache, {misses} computed")
+    if getattr(emb, "misses", 1) and not embedder:  # the encoder was loaded: compare its build
+        _check_encoder_build(model, emb, log)
     _finish(log, "captures")
 
 
@@ -297,6 +267,7 @@ def _print_scores(scores: dict, title: str) -> None:
 @strict_option
 @quiet_option
 @click.pass_obj
+@exits_cleanly()
 def train(services: Services, labels, model_dir, embedder, backend, long_text, max_tokens, headline, thresholds_from,
           lexical_dims, C, folds, jobs, cache_dir, strict, quiet):
     """Train a model folder from labelled articles.
@@ -310,22 +281,21 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
 
     log = BatchLog(strict=strict, echo=_err)
     folder = Path(model_dir) if model_dir else default_model_dir()
-    with _errors_to_exit():
-        emb = services.load_embedder(embedder, backend=backend, long_text=long_text, max_tokens=max_tokens or None,
-                                     cache_dir=cache_dir, headline=headline)
-        bar = _progress(quiet, "article")
-        model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
-                                    progress=bar.update if bar is not None else None,
-                                    thresholds_from=thresholds_from, n_jobs=jobs)
-        if bar is not None:
-            bar.close()
-        _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata.training['size']} articles:")
-        if "random_sample" in scores:
-            _print_scores(scores["random_sample"], "the same, on the random samples only:")
-        for era, era_scores in scores.get("random_sample_by_era", {}).items():
-            _print_scores(era_scores, f"the same, on the random sample of {era} "
-                                      f"(calibration error {era_scores['calibration_error']:.3f}):")
-        click.echo(f"model written to {folder}")
+    emb = services.load_embedder(embedder, backend=backend, long_text=long_text, max_tokens=max_tokens or None,
+                                 cache_dir=cache_dir, headline=headline)
+    bar = _progress(quiet, "article")
+    model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
+                                progress=bar.update if bar is not None else None,
+                                thresholds_from=thresholds_from, n_jobs=jobs)
+    if bar is not None:
+        bar.close()
+    _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata.training['size']} articles:")
+    if "random_sample" in scores:
+        _print_scores(scores["random_sample"], "the same, on the random samples only:")
+    for era, era_scores in scores.get("random_sample_by_era", {}).items():
+        _print_scores(era_scores, f"the same, on the random sample of {era} "
+                                  f"(calibration error {era_scores['calibration_error']:.3f}):")
+    click.echo(f"model written to {folder}")
     _finish(log, "labelled articles")
 
 
@@ -338,6 +308,7 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
 @strict_option
 @quiet_option
 @click.pass_obj
+@exits_cleanly()
 def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_pickle, strict, quiet):
     """Score a model on held-out labelled articles.
 
@@ -348,14 +319,13 @@ def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_p
     from .training import evaluate_model
 
     log = BatchLog(strict=strict, echo=_err)
-    with _errors_to_exit():
-        model, _ = load_tagger(model_dir, embedder, cache_dir, load_embedder=services.load_embedder,
-                               trust_pickle=trust_pickle)
-        bar = _progress(quiet, "article")
-        scores = evaluate_model(labels, model, log, progress=bar.update if bar is not None else None)
-        if bar is not None:
-            bar.close()
-        _print_scores(scores, f"evaluation of {model.path} on {scores['n']} labelled articles:")
+    model, _ = load_tagger(model_dir, embedder, cache_dir, load_embedder=services.load_embedder,
+                           trust_pickle=trust_pickle)
+    bar = _progress(quiet, "article")
+    scores = evaluate_model(labels, model, log, progress=bar.update if bar is not None else None)
+    if bar is not None:
+        bar.close()
+    _print_scores(scores, f"evaluation of {model.path} on {scores['n']} labelled articles:")
     _finish(log, "labelled articles")
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import click
 
-from . import crash
 from . import report as rp
 from .atomic import atomic_write, check_not_an_input, check_writable, write_errors_named
 from .batch import BatchLog
-from .errors import InputError, KcnaThemesError
+from .exits import exits_cleanly
 from .report.drilldown import DEFAULT_LIMIT
 
 _FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
@@ -76,6 +75,7 @@ def _html_page(rows, articles, themes, *, by, by_source, cutoffs, keep_duplicate
 @click.option("--articles-per-cell", "per_cell", type=click.IntRange(min=1), default=None,
               help=f"html: how many articles each cell lists, highest-scoring first [default: {DEFAULT_LIMIT}].")
 @click.pass_context
+@exits_cleanly()
 def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjust, model_dir, strict, seed,
            keep_duplicates, per_cell):
     """Count articles per theme and period from `kcna-themes tag` output.
@@ -93,84 +93,68 @@ def report(ctx, tagged, by, by_source, fmt, output, plot_path, thresholds, adjus
     echo_err = lambda message: click.echo(message, err=True)  # noqa: E731
     log = BatchLog(strict=strict, echo=echo_err)
     try:
-        try:
-            overall, per_theme = rp.parse_thresholds(thresholds)
-        except rp.ReportOptionError as err:
-            raise click.BadParameter(str(err).removeprefix("--threshold "), param_hint="--threshold") from None
-        if plot_path and not plot_path.lower().endswith(".png"):
-            raise click.BadParameter("the chart is written as PNG; name the file *.png", param_hint="--plot")
-        if output and plot_path and output == plot_path:
-            raise click.UsageError("--output and --plot name the same file")
-        fmt = fmt or _default_format(output)
-        for path, option in ((output, "--output"), (plot_path, "--plot")):
-            if path and path != "-":
-                check_writable(path)
-                check_not_an_input(path, tagged, option)
+        overall, per_theme = rp.parse_thresholds(thresholds)
+    except rp.ReportOptionError as err:
+        raise click.BadParameter(str(err).removeprefix("--threshold "), param_hint="--threshold") from None
+    if plot_path and not plot_path.lower().endswith(".png"):
+        raise click.BadParameter("the chart is written as PNG; name the file *.png", param_hint="--plot")
+    if output and plot_path and output == plot_path:
+        raise click.UsageError("--output and --plot name the same file")
+    fmt = fmt or _default_format(output)
+    for path, option in ((output, "--output"), (plot_path, "--plot")):
+        if path and path != "-":
+            check_writable(path)
+            check_not_an_input(path, tagged, option)
 
-        metadata = None
-        if adjust or model_dir:
-            model_dir = model_dir or _default_model_dir()
-            metadata = rp.read_model_metadata(model_dir)
+    metadata = None
+    if adjust or model_dir:
+        model_dir = model_dir or _default_model_dir()
+        metadata = rp.read_model_metadata(model_dir)
 
-        articles = rp.read_tagged(tagged, log)
-        if metadata is not None:
-            rp.check_model_matches(metadata, articles, model_dir)
-        themes = rp.theme_order(articles, metadata)
-        try:
-            cutoffs = rp.resolve_cutoffs(themes, overall, per_theme)
-        except rp.ReportOptionError as err:
-            raise click.UsageError(str(err)) from None
+    articles = rp.read_tagged(tagged, log)
+    if metadata is not None:
+        rp.check_model_matches(metadata, articles, model_dir)
+    themes = rp.theme_order(articles, metadata)
+    try:
+        cutoffs = rp.resolve_cutoffs(themes, overall, per_theme)
+    except rp.ReportOptionError as err:
+        raise click.UsageError(str(err)) from None
 
-        rates = None
-        if adjust:
-            assert metadata is not None  # read above whenever --adjust is given
-            model_cutoffs = rp.model_thresholds(metadata)
-            changed = rp.changed_cutoffs(cutoffs, model_cutoffs)
-            if changed:
-                raise click.UsageError(
-                    f"--adjust cannot be combined with a changed --threshold for {', '.join(changed)}: "
-                    "the model's TPR/FPR were measured at its own thresholds and do not hold at others")
-            rates = rp.theme_rates(metadata.evaluation, themes)
-            for theme, wrong in rp.threshold_mismatches(articles, themes, model_cutoffs).items():
-                log.note(f"warning: {wrong} stored '{theme}' tags disagree with the model's threshold "
-                         f"{model_cutoffs[theme]:g}; the input may have been tagged with other thresholds, "
-                         "which the adjustment does not account for")
-            for theme, gap in rp.unadjustable_themes(rates).items():
-                log.note(f"note: {theme} not adjusted: TPR - FPR = {gap:.3f} is below {rp.MIN_GAP} "
-                         f"(the classifier barely separates it); {theme}_adjusted is left empty")
+    rates = None
+    if adjust:
+        assert metadata is not None  # read above whenever --adjust is given
+        model_cutoffs = rp.model_thresholds(metadata)
+        changed = rp.changed_cutoffs(cutoffs, model_cutoffs)
+        if changed:
+            raise click.UsageError(
+                f"--adjust cannot be combined with a changed --threshold for {', '.join(changed)}: "
+                "the model's TPR/FPR were measured at its own thresholds and do not hold at others")
+        rates = rp.theme_rates(metadata.evaluation, themes)
+        for theme, wrong in rp.threshold_mismatches(articles, themes, model_cutoffs).items():
+            log.note(f"warning: {wrong} stored '{theme}' tags disagree with the model's threshold "
+                     f"{model_cutoffs[theme]:g}; the input may have been tagged with other thresholds, "
+                     "which the adjustment does not account for")
+        for theme, gap in rp.unadjustable_themes(rates).items():
+            log.note(f"note: {theme} not adjusted: TPR - FPR = {gap:.3f} is below {rp.MIN_GAP} "
+                     f"(the classifier barely separates it); {theme}_adjusted is left empty")
 
-        rows = rp.build_report(articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
-                               rates=rates, seed=seed, keep_duplicates=keep_duplicates)
-        figure = rp.share_figure(rows, themes, by=by) if plot_path else None
+    rows = rp.build_report(articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
+                           rates=rates, seed=seed, keep_duplicates=keep_duplicates)
+    figure = rp.share_figure(rows, themes, by=by) if plot_path else None
 
-        if fmt == "html":
-            text = _html_page(rows, articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
-                              keep_duplicates=keep_duplicates, limit=per_cell or DEFAULT_LIMIT)
-        else:
-            text = rp.render(rows, fmt, keep_duplicates=keep_duplicates)
-        if output and output != "-":
-            with atomic_write(output) as fh:
-                fh.write(text)
-        else:
-            with write_errors_named("<stdout>"):
-                click.echo(text, nl=False)
-        if figure is not None:
-            with atomic_write(plot_path, mode="wb") as fh:
-                figure.savefig(fh, format="png", dpi=120)
-    except InputError as err:  # only raised in --strict mode
-        echo_err(f"Error: {err}")
-        echo_err(log.summary("articles"))
-        ctx.exit(1)
-    except KcnaThemesError as err:
-        echo_err(f"Error: {err}")
-        ctx.exit(2)
-    except (click.ClickException, click.exceptions.Exit, click.Abort):
-        raise
-    except Exception as err:  # the last resort, as in cli._errors_to_exit
-        if crash.debug_requested():
-            raise
-        echo_err(crash.describe_unexpected(err))
-        ctx.exit(2)
-
+    if fmt == "html":
+        text = _html_page(rows, articles, themes, by=by, by_source=by_source, cutoffs=cutoffs,
+                          keep_duplicates=keep_duplicates, limit=per_cell or DEFAULT_LIMIT)
+    else:
+        text = rp.render(rows, fmt, keep_duplicates=keep_duplicates)
+    if output and output != "-":
+        with atomic_write(output) as fh:
+            fh.write(text)
+    else:
+        with write_errors_named("<stdout>"):
+            click.echo(text, nl=False)
+    if figure is not None:
+        with atomic_write(plot_path, mode="wb") as fh:
+            figure.savefig(fh, format="png", dpi=120)
     echo_err(log.summary("articles"))
     ctx.exit(1 if log.n_skipped else 0)

@@ -271,3 +271,20 @@ def test_a_sample_that_is_not_text_refuses_the_labelled_file_naming_the_line(tmp
     result = invoke(["train", str(labels), "--model", str(tmp_path / "m")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "labels.jsonl:4" in result.stderr and "malformed sample" in result.stderr
+
+
+@pytest.mark.parametrize("field, value", [("themes", "leader"), ("embedder", "fake-hash-64"),
+                                          ("thresholds", ["leader"]), ("classifier", "classifier.skops")])
+def test_metadata_with_a_field_of_the_wrong_type_is_refused_as_corrupt(tmp_path, model_dir, fake_embedder,
+                                                                      field, value):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for f in model_dir.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta[field] = value
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    (tmp_path / "a.txt").write_text(GOOD)
+    result = invoke(["tag", tmp_path / "a.txt", "--model", folder], fake_embedder)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "metadata.json is corrupt" in result.stderr and repr(field).strip("'") in result.stderr

@@ -6,7 +6,7 @@ import json
 from kcna_themes import reading
 from kcna_themes.batch import BatchLog
 from kcna_themes.captures import read_captures
-from kcna_themes.distributed import Shard, _shard_captures, merge_shards, plan_shards
+from kcna_themes.distributed import Shard, _shard_captures, merge_shards, plan_shards, save_story, story_file
 from kcna_themes.tagging import load_tagger, write_tagged
 
 from .conftest import fake_services, train_on_fake_embedder
@@ -46,17 +46,20 @@ def test_shards_read_exactly_what_one_machine_reads_on_mixed_encodings(tmp_path)
 def test_shard_output_merged_equals_single_machine_output_on_mixed_encodings(tmp_path):
     """What the Dask workers run (read a shard, tag it, merge in order), run in-process."""
     model_dir, _ = train_on_fake_embedder(tmp_path, folds=2)
-    model, embedder = load_tagger(model_dir, use_cache=False, load_embedder=fake_services().load_embedder)
+    model, _ = load_tagger(model_dir, use_cache=False, load_embedder=fake_services().load_embedder)
     path = mixed_encoding_jsonl(tmp_path / "mixed.jsonl")
     single = io.StringIO()
-    write_tagged(read_captures([str(path)], BatchLog()), model, embedder, single)
+    write_tagged(read_captures([str(path)], BatchLog()), model, single)
 
     results = []
     for i, shard in enumerate(plan_shards([str(path)], shard_size=10)):
         out = tmp_path / f"shard-{i}.jsonl"
-        with open(out, "w", encoding="utf-8") as fh:
-            write_tagged(_shard_captures(shard, BatchLog()), model, embedder, fh)
-        results.append({"out": str(out)})
+        kept: list = []
+        with open(out, "w", encoding="utf-8") as fh:  # as tag_shard does, keeping the story vectors
+            write_tagged(_shard_captures(shard, BatchLog()), model, fh,
+                         on_story=lambda v, b, kept=kept: kept.append((v, b)))
+        save_story(story_file(str(out)), [v for v, _ in kept], [b for _, b in kept])
+        results.append({"out": str(out), "story": story_file(str(out))})
     merge_shards(results, str(tmp_path / "merged.jsonl"))
     assert (tmp_path / "merged.jsonl").read_text(encoding="utf-8") == single.getvalue()
     assert "\u00e2\u20ac" not in single.getvalue()
