@@ -136,12 +136,16 @@ def review(services, labels_path, model_dir, folds, output, host, port, no_brows
     from .atomic import atomic_write, check_writable
     from .cli import _err, _errors_to_exit
     from .labelling.session import open_review_session
+    from .labelling.store import LabelStore
     from .review import rank_labels, review_record
     from .tagging import format_record
 
     with _errors_to_exit():
         if output:
             check_writable(output)
+        else:  # before the cross-validation: the corrections must be appendable
+            check_writable(labels_path)
+            store = LabelStore(labels_path, echo=_err)
         ranked = rank_labels(labels_path, model_dir=model_dir, cache_dir=cache_dir,
                              load_embedder=services.load_embedder, folds=folds, echo=_err)
         flagged = sum(r.flagged for r in ranked.items)
@@ -152,7 +156,7 @@ def review(services, labels_path, model_dir, folds, output, host, port, no_brows
                     out.write(format_record(review_record(item, ranked.themes), "jsonl", ranked.themes))
             _err(f"ranked labels written to {output}")
             return
-        session = open_review_session(ranked, labels_path, annotator=annotator, echo=_err)
+        session = open_review_session(ranked, store, annotator=annotator)
         _serve(session, host, port, no_browser)
 
 

@@ -210,7 +210,7 @@ def queue_record(candidate: Candidate, model: ThemeModel) -> dict:
     The model's themes are under ``suggested``, not ``themes``: a queue is not a labelled file.
     """
     c = candidate.capture
-    record = {"id": c.id, "title": c.title, "date": c.published, "source": c.source, "text": c.text}
+    record: dict = {"id": c.id, "title": c.title, "date": c.published, "source": c.source, "text": c.text}
     record.update({k: v for k, v in c.extra.items() if k == "url"})
     record.update({"path": c.path, "scores": candidate.scores, "suggested": candidate.suggested,
                    "reason": candidate.reason, "model": model.model_id})

@@ -8,12 +8,12 @@ import pytest
 from kcna_themes.captures import Capture
 from kcna_themes.suggest import Candidate, closeness_to_threshold, mmr_select, text_key
 
-from .conftest import CORPUS, invoke, train_on_fake_embedder, write_jsonl
+from .conftest import CORPUS, invoke, write_jsonl
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return train_on_fake_embedder(tmp_path_factory.mktemp("suggest"))[0]
+@pytest.fixture
+def model_dir(fake_model_dir):
+    return fake_model_dir
 
 
 def read_jsonl(path):
