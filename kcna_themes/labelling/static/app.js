@@ -75,7 +75,9 @@ function renderThemes(item) {
       wrap.append(bar, el("span", "value", score.toFixed(2)));
       row.append(wrap);
     }
-    li.append(row, el("div", "definition", theme.definition));
+    const definition = el("div", "definition", theme.definition);
+    definition.title = theme.definition;
+    li.append(row, definition);
     li.addEventListener("click", () => toggle(theme.name));
     list.append(li);
   }
