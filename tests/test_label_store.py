@@ -141,3 +141,24 @@ def test_an_empty_queue_is_refused(tmp_path):
 def test_the_definitions_are_the_codebook_table():
     assert list(codebook_definitions()) == ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
     assert codebook_definitions()["sport"].startswith("sport and physical culture")
+
+
+def test_label_on_a_port_in_use_is_refused_in_one_line(tmp_path, fake_embedder):
+    import socket
+
+    queue = write_jsonl(tmp_path / "queue.jsonl", [{"id": "a", "text": "Some text.", "scores": {"leader": 0.5}}])
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke(["label", queue, "--labels", tmp_path / "l.jsonl", "--port", port, "--no-browser"],
+                        fake_embedder)
+    assert result.exit_code == 2 and f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_label_refuses_a_queue_with_nothing_to_label(tmp_path, fake_embedder):
+    queue = tmp_path / "queue.jsonl"
+    queue.write_text('{"id": "a", "text": ""}\n')
+    result = invoke(["label", queue, "--labels", tmp_path / "l.jsonl", "--no-browser"], fake_embedder)
+    assert result.exit_code == 2 and "nothing to label" in result.stderr and "queue.jsonl:1: empty text" in result.stderr
