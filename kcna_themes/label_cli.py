@@ -117,6 +117,9 @@ def label(services, queue, labels_path, model_dir, host, port, no_browser, annot
 @_model_option
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
               help="Cross-validation folds for the model's view of each label.")
+@click.option("--also", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="More labelled files the cross-validation learns from (e.g. labels/*.jsonl); their labels "
+                   "are neither shown nor written. Repeatable.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the labels ranked by suspicion (JSON Lines) here and exit, without serving.")
 @_host_option
@@ -125,7 +128,7 @@ def label(services, queue, labels_path, model_dir, host, port, no_browser, annot
 @_annotator_option
 @_cache_option
 @click.pass_obj
-def review(services, labels_path, model_dir, folds, output, host, port, no_browser, annotator, cache_dir):
+def review(services, labels_path, model_dir, folds, also, output, host, port, no_browser, annotator, cache_dir):
     """Re-read the most suspect labels of LABELS first, with the model's view beside them.
 
     Cross-validated probabilities (the model's recipe, trained without each
@@ -147,7 +150,7 @@ def review(services, labels_path, model_dir, folds, output, host, port, no_brows
             check_writable(labels_path)
             store = LabelStore(labels_path, echo=_err)
         ranked = rank_labels(labels_path, model_dir=model_dir, cache_dir=cache_dir,
-                             load_embedder=services.load_embedder, folds=folds, echo=_err)
+                             load_embedder=services.load_embedder, folds=folds, echo=_err, also=also)
         flagged = sum(r.flagged for r in ranked.items)
         _err(f"{flagged} of {len(ranked.items)} labels flagged as suspect by cleanlab")
         if output:

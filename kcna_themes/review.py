@@ -10,8 +10,9 @@ A flag only chooses what to read again: labels change only when the analyst says
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -43,11 +44,13 @@ class RankedLabels:
 
 def rank_labels(labels_path, model_dir=None, cache_dir=None,
                 load_embedder: Callable[..., embedding.Embedder] = embedding.load_embedder, folds: int = 5,
-                echo: Callable[[str], None] | None = None) -> RankedLabels:
+                echo: Callable[[str], None] | None = None, also: Sequence[str] = ()) -> RankedLabels:
     """The labels of ``labels_path`` (the latest line of each id), most suspect first.
 
     The model folder gives the embedder and the recipe (its classifier's settings); its
     own fitted weights are not used, since it may have been trained on these very labels.
+    ``also`` names more labelled files the cross-validation learns from (a user's own file
+    is often too small to learn from alone); only the labels of ``labels_path`` are ranked.
     """
     from cleanlab.multilabel_classification.filter import find_label_issues
     from cleanlab.multilabel_classification.rank import get_label_quality_scores
@@ -55,7 +58,10 @@ def rank_labels(labels_path, model_dir=None, cache_dir=None,
     from .tagging import load_tagger
 
     model, emb = load_tagger(model_dir, None, cache_dir, load_embedder=load_embedder)
-    articles = read_labelled([str(labels_path)], BatchLog(echo=echo))
+    log = BatchLog(echo=echo)
+    articles = read_labelled([str(labels_path), *map(str, also)], log)
+    if log.n_skipped:
+        raise KcnaThemesError("labelled files refused (named above): review reads them as train would")
     if len(articles) < 2 * folds:
         raise KcnaThemesError(f"{labels_path}: {len(articles)} labelled articles are too few to cross-validate "
                               f"in {folds} folds")
@@ -72,7 +78,10 @@ def rank_labels(labels_path, model_dir=None, cache_dir=None,
     flagged = [int(i) for i in find_label_issues(labels=given, pred_probs=cv.probs,
                                                  return_indices_ranked_by="self_confidence", n_jobs=1)]
     quality = get_label_quality_scores(given, cv.probs)
-    rest = [int(i) for i in np.argsort(quality, kind="stable") if int(i) not in set(flagged)]
+    own = str(Path(labels_path))  # as read_labelled names it
+    ours = {i for i, a in enumerate(articles) if a.capture.path == own}
+    flagged = [i for i in flagged if i in ours]
+    rest = [int(i) for i in np.argsort(quality, kind="stable") if int(i) in ours and int(i) not in set(flagged)]
     items = []
     for i in flagged + rest:
         scores = {t: round(float(p), 4) for t, p in zip(themes, cv.probs[i])}

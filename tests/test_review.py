@@ -40,3 +40,18 @@ def test_review_refuses_a_csv_label_file_it_cannot_append_to(tmp_path, fake_mode
     result = invoke(["review", csv, "--model", fake_model_dir, "--folds", 2, "--no-browser", "--port", 0],
                     fake_embedder)
     assert result.exit_code == 2 and "name a .jsonl file" in result.stderr
+
+
+def test_review_ranks_only_the_named_file_learning_from_the_others_too(tmp_path, fake_model_dir, fake_embedder):
+    rows = make_labelled(n_per_theme=8, n_none=10)
+    mine = [r for r in rows if r["themes"] == ["sport"]][:6]
+    mine[2] = dict(mine[2], themes=["heritage"])  # wrong
+    others = [r for r in rows if r not in mine and r["id"] != mine[2]["id"]]
+    own = write_jsonl(tmp_path / "mine.jsonl", mine)
+    out = tmp_path / "ranked.jsonl"
+    result = invoke(["review", own, "--also", write_jsonl(tmp_path / "others.jsonl", others), "--model",
+                     fake_model_dir, "--folds", 3, "-o", out], fake_embedder)
+    assert result.exit_code == 0, result.output
+    ranked = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["id"] for r in ranked) == sorted(r["id"] for r in mine)
+    assert ranked[0]["id"] == mine[2]["id"] and ranked[0]["given"] == ["heritage"]
