@@ -161,4 +161,5 @@ def test_label_refuses_a_queue_with_nothing_to_label(tmp_path, fake_embedder):
     queue = tmp_path / "queue.jsonl"
     queue.write_text('{"id": "a", "text": ""}\n')
     result = invoke(["label", queue, "--labels", tmp_path / "l.jsonl", "--no-browser"], fake_embedder)
-    assert result.exit_code == 2 and "nothing to label" in result.stderr and "queue.jsonl:1: empty text" in result.stderr
+    assert result.exit_code == 2 and "nothing to label" in result.stderr
+    assert "queue.jsonl:1: empty text" in result.stderr
