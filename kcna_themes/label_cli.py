@@ -8,6 +8,8 @@ library errors into one line and an exit status through ``cli``'s helpers
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .captures import DEFAULT_MAX_BYTES
@@ -58,6 +60,7 @@ def suggest(services, pool, model_dir, labels, n, theme, output, batch_size, max
     from .batch import BatchLog
     from .captures import read_captures
     from .cli import _err, _errors_to_exit, _finish, _progress
+    from .errors import KcnaThemesError
     from .labels import THEME_NAME, read_labelled
     from .suggest import queue_record
     from .suggest import suggest as pick
@@ -69,7 +72,10 @@ def suggest(services, pool, model_dir, labels, n, theme, output, batch_size, max
             raise click.UsageError(f"--theme {theme!r}: a theme name is lower-case letters, digits, - or _")
         check_writable(output)
         model, emb = load_tagger(model_dir, None, cache_dir, load_embedder=services.load_embedder)
-        labelled = read_labelled(labels, BatchLog(echo=_err), min_support=1) if labels else []
+        labels_log = BatchLog(echo=_err)
+        labelled = read_labelled(labels, labels_log, min_support=1) if labels else []
+        if labels_log.n_skipped:  # suggesting without them would suggest what is already labelled
+            raise KcnaThemesError("--labels: labelled file refused (named above)")
         bar = _progress(quiet, "article")
         found = pick(read_captures(pool, log, int(max_size * 1e6)), model, emb, n=n, labelled=labelled,
                      theme=theme, batch_size=batch_size, on_batch=bar.update if bar is not None else None)
@@ -102,6 +108,7 @@ def label(services, queue, labels_path, model_dir, host, port, no_browser, annot
     format `train` reads; relabelling appends a new line (the latest line of an
     id wins). Starting again resumes at the first unlabelled article. Articles
     of QUEUE without scores (not written by `suggest`) are scored by --model.
+    Stop it with Ctrl-C (exit status 130, as any interrupted command).
     """
     from .cli import _err, _errors_to_exit
     from .labelling.session import open_label_session
@@ -167,7 +174,7 @@ def _serve(session, host: str, port: int, no_browser: bool) -> None:
     """Serve the page until Ctrl-C; every answer is already on disk, so stopping loses nothing."""
     import webbrowser
 
-    from .cli import _err
+    from .cli import EXIT_INTERRUPTED, _err
     from .labelling.server import LabellingServer
 
     server = LabellingServer(session, host=host, port=port)
@@ -178,4 +185,6 @@ def _serve(session, host: str, port: int, no_browser: bool) -> None:
         server.run(on_started=opener)
     except KeyboardInterrupt:
         pass
+    # the server runs until Ctrl-C or SIGTERM: exit as every command does when interrupted
     _err(f"stopped: {session.progress_line()}")
+    sys.exit(EXIT_INTERRUPTED)
