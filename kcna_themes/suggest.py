@@ -174,7 +174,7 @@ def suggest(captures: Iterable[Capture], model: ThemeModel, embedder, n: int = 5
                 reason = f"uncertain: {themes[j]} {probs[j]:.2f} (threshold {thresholds[j]:.2f})"
             digest = text_key(capture.text)
             candidate = Candidate(priority, -order, capture, scores, model.themes_over_threshold(probs), reason,
-                                  vectors[row], digest)
+                                  vectors[row].copy(), digest)  # a copy: a view would keep its batch alive
             _offer(heap, in_heap, candidate, capacity)
         result.read += len(batch)
         if on_batch is not None:
