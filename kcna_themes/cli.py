@@ -22,6 +22,7 @@ from .atomic import atomic_write, check_not_an_input, check_writable, write_erro
 from .batch import BatchLog
 from .captures import DEFAULT_MAX_BYTES, expand_inputs, read_captures
 from .exits import EXIT_INTERRUPTED, EXIT_SKIPPED, exits_cleanly
+from .label_cli import label, review, suggest
 from .metadata import default_model_dir
 from .report_cli import report
 
@@ -276,6 +277,11 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
     ';'-separated in CSV; empty for none of the six). A file with a malformed
     line, an empty text, a duplicate id or an unknown theme is refused, naming
     each bad line. Prints cross-validated precision, recall and F1 per theme.
+
+    The latest line wins: within one file, a later line with the same id and
+    the same text relabels the article (kcna-themes label appends so), and the
+    earlier lines are its history. The same id with another text, or in two
+    files, is a duplicate id.
     """
     from .training import train_model
 
@@ -330,6 +336,9 @@ def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_p
 
 
 cli.add_command(report)
+cli.add_command(suggest)
+cli.add_command(label)
+cli.add_command(review)
 
 
 def main():  # pragma: no cover

@@ -5,6 +5,13 @@ A labelled file is JSON Lines or CSV with ``title``, ``text`` and ``themes``
 malformed line, an empty text, a duplicate id or an unknown theme is refused as
 a whole, and every offending line is named: training on half a file would
 quietly change the model.
+
+**The latest line wins.** Labels are appended, never rewritten (``kcna-themes
+label`` and ``review`` write so): within one file, a later line with the same id
+*and the same text* (whitespace aside) is a relabelling, and supersedes the
+earlier ones, which stay in the file as its history. The same id with another
+text is two articles under one name, and is refused as a duplicate id; so is an
+id repeated across files.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ def read_label_file(path: Path, known_themes: Sequence[str] | None, log: BatchLo
     articles: list[LabelledArticle] = []
     problems: list[InputError] = []
     seen: dict[str, int] = {}
+    latest: dict[str, LabelledArticle] = {}  # in order of first appearance; the latest line's label
     try:  # read as tag reads record files: a line at a time, under the same cap per record
         rows = list(stream_rows(path, DEFAULT_MAX_BYTES, log.note))
     except InputError as err:
@@ -72,31 +80,43 @@ def read_label_file(path: Path, known_themes: Sequence[str] | None, log: BatchLo
                 unknown = [t for t in themes if t not in known_themes]
                 if unknown:
                     raise LabelError(path, "unknown theme", ", ".join(map(repr, unknown)), line=n)
-            if capture.id in seen:
-                raise LabelError(path, "duplicate id", f"{capture.id} also on line {seen[capture.id]}", line=n)
-            seen[capture.id] = n
+            if capture.id in seen and not same_text(latest[capture.id].capture.text, capture.text):
+                raise LabelError(path, "duplicate id", f"{capture.id} also on line {seen[capture.id]}, "
+                                 "with another text", line=n)
             sample = capture.extra.get("sample")
             if sample is not None and not isinstance(sample, str):
                 raise LabelError(path, "malformed sample", f"expected text such as 'random:2024', got "
                                  f"{type(sample).__name__}", line=n)
-            articles.append(LabelledArticle(capture, themes, sample or None))
+            seen[capture.id] = n
+            latest[capture.id] = LabelledArticle(capture, themes, sample or None)
         except InputError as err:
             problems.append(err if isinstance(err, LabelError) else LabelError(err.path, err.reason, err.detail, n))
     if problems:
         for problem in problems:
             log.skip(problem)
         raise LabelError(path, "labelled file refused", f"{len(problems)} bad line(s), named above")
+    articles.extend(latest.values())
     return articles
 
 
-def read_labelled(inputs: Iterable[str], log: BatchLog, known_themes: Sequence[str] | None = None
-                  ) -> list[LabelledArticle]:
-    """All labelled articles from the inputs; bad files are reported and left out.
+def normalise_text(text: str) -> str:
+    """Text with every run of whitespace made one space: what "identical text" compares."""
+    return " ".join(text.split())
+
+
+def same_text(a: str, b: str) -> bool:
+    return normalise_text(a) == normalise_text(b)
+
+
+def read_labelled(inputs: Iterable[str], log: BatchLog, known_themes: Sequence[str] | None = None,
+                  min_support: int = MIN_THEME_SUPPORT) -> list[LabelledArticle]:
+    """All labelled articles from the inputs (the latest line of each id); bad files are
+    reported and left out.
 
     With ``known_themes`` (evaluating a model) a theme outside it is unknown.
     Without (training) the themes come from the data, so a new theme can be added
-    by labelling it; a theme with fewer than ``MIN_THEME_SUPPORT`` articles is
-    taken for a typo and refused.
+    by labelling it; a theme with fewer than ``min_support`` articles is taken for
+    a typo and refused (``suggest`` passes 1: it searches a new theme from one example).
     """
     articles: list[LabelledArticle] = []
     ids: dict[str, str] = {}
@@ -120,12 +140,12 @@ def read_labelled(inputs: Iterable[str], log: BatchLog, known_themes: Sequence[s
         for a in articles:
             for t in a.themes:
                 counts[t] = counts.get(t, 0) + 1
-        rare = sorted(t for t, c in counts.items() if c < MIN_THEME_SUPPORT)
+        rare = sorted(t for t, c in counts.items() if c < min_support)
         if rare:
             where = {t: next(f"{a.capture.path}:{a.capture.line}" for a in articles if t in a.themes) for t in rare}
             raise KcnaThemesError("unknown theme(s) " + ", ".join(f"{t!r} (first at {where[t]}, "
                                   f"{counts[t]} article(s))" for t in rare) +
-                                  f": a theme needs at least {MIN_THEME_SUPPORT} labelled articles")
+                                  f": a theme needs at least {min_support} labelled articles")
     return articles
 
 

@@ -130,3 +130,9 @@ def train_on_fake_embedder(folder: Path, folds: int = 3):
 def write_jsonl(path: Path, rows) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def fake_model_dir(tmp_path_factory):
+    """One model folder trained on the fake embedder, shared by every module that only reads it."""
+    return train_on_fake_embedder(tmp_path_factory.mktemp("fake-model"))[0]
