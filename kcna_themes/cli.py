@@ -149,6 +149,8 @@ def codebook():
 @click.option("--batch-size", default=64, show_default=True, help="Captures embedded at a time.")
 @click.option("--max-size", default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
               help="Skip input files larger than this many MB.")
+@click.option("--explain", is_flag=True, help="Add an explanation to each record, as kcna-themes explain gives "
+                                              "it (JSON Lines only). The themes and scores stay the same.")
 @embedder_option
 @cache_option
 @click.option("--no-cache", is_flag=True, help="Embed everything afresh; read and write no cache.")
@@ -156,8 +158,8 @@ def codebook():
 @strict_option
 @quiet_option
 @click.pass_obj
-def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, cache_dir, no_cache,
-        trust_pickle, strict, quiet):
+def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, max_size, explain, embedder, cache_dir,
+        no_cache, trust_pickle, strict, quiet):
     """Tag captures with themes and confidence scores.
 
     INPUTS are capture files (.txt page captures, saved .html pages), article
@@ -176,11 +178,19 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
     with _errors_to_exit():
         if resume and not output:
             raise click.UsageError("--resume needs --output")
+        if explain and fmt == "csv":
+            raise click.UsageError("--explain writes JSON Lines only: an explanation is nested (sentences, terms, "
+                                   "neighbours) and has no honest CSV column; use --format jsonl")
         if output:
             check_writable(output)
         model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
                                          load_embedder=services.load_embedder, trust_pickle=trust_pickle)
         done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
+        explain_batch = None
+        if explain:
+            from .explain import explainer_for
+
+            explain_batch = explainer_for(model).explain
         # the records already written are read again, only to seed the near-duplicate marking
         captures = read_captures(inputs, log, int(max_size * 1e6))
         bar = _progress(quiet, "article")
@@ -199,7 +209,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
         def write_all(out):
             out.write(tagging.header_line(fmt, model.themes))
             out.writelines(done_lines)
-            tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids)
+            tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids,
+                                 explain=explain_batch)
 
         try:
             if output:
@@ -326,6 +337,9 @@ def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_p
 
 
 cli.add_command(report)
+from .explain_cli import explain  # noqa: E402  (it builds on the options and services above)
+
+cli.add_command(explain)
 
 
 def main():  # pragma: no cover
