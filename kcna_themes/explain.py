@@ -47,7 +47,8 @@ _BOUNDARY = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])
 def split_sentences(text: str) -> list[str]:
     """The sentences of an article body, in order: split at line breaks (a capture's
     paragraphs) and after . ! ? followed by a capital, except after a known
-    abbreviation or initials. Fragments under three words (KCNA's "-0-") are dropped.
+    abbreviation or initials. Fragments of fewer than three words (KCNA's "-0-") are
+    dropped.
 
     KCNA's prose is regular enough that this does as well as a trained splitter
     would for ranking sentences, and it cannot fail on odd input.
@@ -63,7 +64,7 @@ def split_sentences(text: str) -> list[str]:
             sentences.append(paragraph[start:match.start()].strip())
             start = match.end()
         sentences.append(paragraph[start:].strip())
-    return [s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS]
+    return [s for s in sentences if len(re.findall(r"[^\W\d_]+", s)) >= MIN_SENTENCE_WORDS]
 
 
 def lexical_weights(estimator, n_embedding_dims: int) -> np.ndarray | None:
