@@ -259,3 +259,39 @@ def test_text_form_reads_plain_without_colour_and_highlights_with_it(model_dir):
         assert re.search(r"\x1b\[[0-9;]*m" + re.escape(present[0]), coloured, re.IGNORECASE)
     cli_text = invoke(["explain", SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir, "--theme", "leader"])
     assert cli_text.exit_code == 0 and not ANSI.search(cli_text.output)  # not a terminal: plain
+
+
+@pytest.mark.integration
+def test_the_shipped_model_explains_the_example_captures(tmp_path):
+    from click.testing import CliRunner
+
+    from kcna_themes.cli import cli
+    from kcna_themes.metadata import default_model_dir
+
+    from .conftest import ROOT
+
+    labelled = json.loads((ROOT / "labels" / "kcna-2011.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    write_jsonl(tmp_path / "labelled.jsonl", [labelled])
+    cache = ["--cache-dir", tmp_path / "cache"]
+    runner = CliRunner()
+    tagged = runner.invoke(cli, [str(a) for a in ["tag", SEEDS, *cache, "--quiet"]])
+    explained = runner.invoke(cli, [str(a) for a in ["explain", SEEDS, tmp_path / "labelled.jsonl", *cache,
+                                                     "--format", "json"]])
+    assert tagged.exit_code == explained.exit_code == 0, explained.stderr
+    assert read_metadata(default_model_dir()).neighbours is not None
+    out = records(explained.output)
+    for before, record in zip(records(tagged.output), out[:-1], strict=True):
+        after = dict(record)
+        explanation = after.pop("explanation")
+        assert after == before
+        assert list(explanation["themes"]) == before["themes"]
+        for part in explanation["themes"].values():
+            assert len(part["sentences"]) == 2 and part["terms"]
+        assert len(explanation["neighbours"]) == 3
+        assert all(0 < n["similarity"] <= 1 and n["title"] for n in explanation["neighbours"])
+    mass_movement = out[0]["explanation"]["themes"]
+    assert {"heritage", "construction"} <= set(mass_movement)
+    construction_terms = {t["term"]: t["contribution"] for t in mass_movement["construction"]["terms"]}
+    assert construction_terms.get("construction", 0) > 0
+    nearest = out[-1]["explanation"]["neighbours"][0]
+    assert nearest["id"] == out[-1]["id"] and nearest["similarity"] > 0.99
