@@ -295,3 +295,24 @@ def test_the_shipped_model_explains_the_example_captures(tmp_path):
     assert construction_terms.get("construction", 0) > 0
     nearest = out[-1]["explanation"]["neighbours"][0]
     assert nearest["id"] == out[-1]["id"] and nearest["similarity"] > 0.99
+
+
+def test_the_neighbours_field_is_optional_and_checked(tmp_path, model_dir):
+    import shutil
+
+    from kcna_themes.errors import ModelError
+    from kcna_themes.metadata import ModelMetadata
+
+    data = json.loads((model_dir / METADATA_FILE).read_text())
+    without = {k: v for k, v in data.items() if k != "neighbours"}
+    assert ModelMetadata.from_dict(without, "m").neighbours is None
+    assert "neighbours" not in ModelMetadata.from_dict(without, "m").to_dict()  # an older folder is written as it was
+    assert ModelMetadata.from_dict(data, "m").to_dict() == data
+    for bad in ({"file": "../elsewhere.npz", "sha256": "0", "count": 1}, {"file": NEIGHBOURS_FILE}, "x"):
+        with pytest.raises(ModelError, match="corrupt"):
+            ModelMetadata.from_dict({**data, "neighbours": bad}, "m")
+    folder = tmp_path / "missing"
+    shutil.copytree(model_dir, folder)
+    (folder / NEIGHBOURS_FILE).unlink()
+    result = invoke(["explain", SEEDS, "--model", folder])
+    assert result.exit_code == 2 and "neighbours.npz cannot be read" in result.stderr
