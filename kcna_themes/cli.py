@@ -145,6 +145,8 @@ def codebook():
 @click.option("--max-size", default=DEFAULT_MAX_BYTES / 1e6, show_default=True,
               type=click.FloatRange(min=0, min_open=True, max=100_000), callback=_not_nan,
               help="Skip input files larger than this many MB.")
+@click.option("--explain", is_flag=True, help="Add an explanation to each record, as kcna-themes explain gives "
+                                              "it (JSON Lines only). The themes and scores stay the same.")
 @embedder_option
 @cache_option
 @click.option("--no-cache", is_flag=True, help="Embed everything afresh; read and write no cache.")
@@ -153,8 +155,8 @@ def codebook():
 @quiet_option
 @click.pass_obj
 @exits_cleanly()
-def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, max_size, embedder, cache_dir, no_cache,
-        trust_pickle, strict, quiet):
+def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, max_size, explain, embedder, cache_dir,
+        no_cache, trust_pickle, strict, quiet):
     """Tag captures with themes and confidence scores.
 
     INPUTS are capture files (.txt page captures, saved .html pages), article
@@ -172,6 +174,9 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
     fmt = fmt or ("csv" if output and output.lower().endswith(".csv") else "jsonl")
     if resume and not output:
         raise click.UsageError("--resume needs --output")
+    if explain and fmt == "csv":
+        raise click.UsageError("--explain writes JSON Lines only: an explanation is nested (sentences, terms, "
+                               "neighbours) and has no honest CSV column; use --format jsonl")
     if output:
         check_writable(output)
         # the same expansion the reader makes (its skips are reported once, by the reader)
@@ -179,6 +184,11 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
     model, emb = tagging.load_tagger(model_dir, embedder, cache_dir, use_cache=not no_cache,
                                      load_embedder=services.load_embedder, trust_pickle=trust_pickle)
     done_lines, done_ids = tagging.read_done(Path(output), fmt, model) if resume else ([], set())
+    explain_batch = None
+    if explain:
+        from .explain import explainer_for
+
+        explain_batch = explainer_for(model).explain
     # the records already written are read again, only to seed the near-duplicate marking
     captures = read_captures(inputs, log, int(max_size * 1e6))
     bar = _progress(quiet, "article")
@@ -197,7 +207,8 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
     def write_all(out):
         out.write(tagging.header_line(fmt, model.themes))
         out.writelines(done_lines)
-        tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids)
+        tagging.write_tagged(captures, model, out, fmt, batch_size, on_batch=count, done_ids=done_ids,
+                             explain=explain_batch)
         if not written and output and os.path.exists(output):
             raise _NothingTagged  # every input was skipped: an empty run must not empty the last output
 
@@ -339,6 +350,10 @@ cli.add_command(report)
 cli.add_command(suggest)
 cli.add_command(label)
 cli.add_command(review)
+
+from .explain_cli import explain  # noqa: E402  (it builds on the options and services above)
+
+cli.add_command(explain)
 
 
 def main():  # pragma: no cover

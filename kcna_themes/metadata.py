@@ -88,6 +88,28 @@ class ClassifierFile:
 
 
 @dataclass(frozen=True)
+class NeighboursFile:
+    """The labelled set's index that ``explain`` finds nearest articles in, and its checksum.
+
+    Optional: a folder written before it existed (or without labels to index) still
+    loads, and ``explain`` says that it has no neighbours to show.
+    """
+
+    file: str
+    sha256: str
+    count: int
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> NeighboursFile:
+        if not isinstance(data, dict):
+            raise ModelError(f"{where} is corrupt: 'neighbours' should be an object")
+        name = _field(data, "file", str, where)
+        if Path(name).name != name:
+            raise ModelError(f"{where} is corrupt: the neighbours file {name!r} is not in the model folder")
+        return cls(name, _field(data, "sha256", str, where), _field(data, "count", int, where))
+
+
+@dataclass(frozen=True)
 class ModelMetadata:
     """``metadata.json``: identity, embedder, themes, the classifier file, and how it was trained.
 
@@ -108,6 +130,7 @@ class ModelMetadata:
     created: str | None = None
     training: dict = field(default_factory=dict)
     evaluation: dict = field(default_factory=dict)
+    neighbours: NeighboursFile | None = None
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> ModelMetadata:
@@ -135,14 +158,27 @@ class ModelMetadata:
                    python_version=_field(data, "python_version", str, where, optional=True),
                    created=_field(data, "created", str, where, optional=True),
                    training=_field(data, "training", dict, where, optional=True) or {},
-                   evaluation=_field(data, "evaluation", dict, where, optional=True) or {})
+                   evaluation=_field(data, "evaluation", dict, where, optional=True) or {},
+                   neighbours=(NeighboursFile.from_dict(data["neighbours"], where)
+                               if data.get("neighbours") is not None else None))
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["classifier"] = self.classifier.to_dict()
         order = ["format_version", "model_id", "package_version", "sklearn_version", "python_version", "created",
                  "embedder", "themes", "thresholds", "classifier", "training", "evaluation"]
+        if self.neighbours is not None:  # absent, not null, in a folder without the index
+            order.append("neighbours")
         return {k: data[k] for k in order}
+
+
+def write_metadata(folder, metadata: ModelMetadata) -> None:
+    """Write ``metadata.json`` atomically, as every writer of a model folder does."""
+    from .atomic import atomic_write
+
+    with atomic_write(Path(folder) / METADATA_FILE) as fh:
+        json.dump(metadata.to_dict(), fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
 
 
 def read_metadata(folder) -> ModelMetadata:

@@ -29,7 +29,15 @@ from .atomic import atomic_write
 from .classifier import LexicalFeatures, ThemeClassifier  # noqa: F401  (0.x pickles name both here)
 from .embedding import Embedder
 from .errors import ModelError
-from .metadata import FORMAT_VERSION, METADATA_FILE, ClassifierFile, EmbedderSpec, ModelMetadata, read_metadata
+from .metadata import (
+    FORMAT_VERSION,
+    METADATA_FILE,
+    ClassifierFile,
+    EmbedderSpec,
+    ModelMetadata,
+    read_metadata,
+    write_metadata,
+)
 
 CLASSIFIER_FILE = "classifier.skops"
 
@@ -122,9 +130,7 @@ def save_model(folder, classifier: ThemeClassifier, embedder: EmbedderSpec, trai
         python_version=platform.python_version(),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         training=training, evaluation=evaluation or {})
-    with atomic_write(folder / METADATA_FILE) as fh:
-        json.dump(metadata.to_dict(), fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
+    write_metadata(folder, metadata)
     return ThemeModel(classifier, metadata, folder)
 
 

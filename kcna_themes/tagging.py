@@ -69,16 +69,21 @@ def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel, duplicate
     }
 
 
+Explain = Callable[[Sequence[Capture], np.ndarray, np.ndarray], list[dict]]
+
+
 def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int = 64,
                done_ids: Collection[str] = frozenset(), duplicates: DuplicateIndex | None = None,
-               on_story: Callable[[np.ndarray, np.ndarray], None] | None = None) -> Iterator[list[dict]]:
+               on_story: Callable[[np.ndarray, np.ndarray], None] | None = None,
+               explain: Explain | None = None) -> Iterator[list[dict]]:
     """Yield tagged records a batch at a time, near-duplicates marked (``duplicates``).
 
     Captures whose id is in ``done_ids`` (the records a --resume keeps) are not scored
     or yielded, but their vectors (from the cache) still seed the duplicate index, so a
     resumed run marks exactly what an uninterrupted one would. ``on_story`` receives the
     story vectors and body hashes of each batch's yielded records (the Dask shards keep
-    them for the merge).
+    them for the merge). ``explain(captures, probs, embeddings)`` (``Explainer.explain``)
+    gives each scored record an ``explanation`` from the scores already computed.
     """
     duplicates = duplicates if duplicates is not None else DuplicateIndex()
     headline = model.metadata.embedder.headline
@@ -93,11 +98,16 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int =
         P = model.score([texts[i] for i in todo], embeddings=E[todo])
         probs = {batch[i].id: p for i, p in zip(todo, P)}
         bodies = {c.id: body_hash(c.text) for c in batch}
+        explanations: dict[str, dict] = {}
+        if explain is not None and todo:  # from the scores above: explaining scores nothing again
+            explanations = dict(zip((batch[i].id for i in todo), explain([batch[i] for i in todo], P, E[todo])))
         records = []
         for c in batch:
             duplicate_of = duplicates.observe(c.id, c.title, c.published, vectors[c.id], bodies[c.id])
             if c.id in probs:
                 records.append(tag_record(c, probs[c.id], model, duplicate_of))
+                if c.id in explanations:
+                    records[-1]["explanation"] = explanations[c.id]
         if on_story is not None and todo:
             on_story(np.vstack([vectors[batch[i].id] for i in todo]),
                      np.array([bodies[batch[i].id] for i in todo], dtype=np.uint64))
@@ -108,7 +118,8 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int =
 def write_tagged(captures: Iterable[Capture], model: ThemeModel, out, fmt: str = "jsonl",
                  batch_size: int = 64, on_batch: Callable[[int], None] | None = None,
                  done_ids: Collection[str] = frozenset(),
-                 on_story: Callable[[np.ndarray, np.ndarray], None] | None = None) -> int:
+                 on_story: Callable[[np.ndarray, np.ndarray], None] | None = None,
+                 explain: Explain | None = None) -> int:
     """Tag ``captures`` and write their records to ``out`` a batch at a time; return how many.
 
     The one tag loop: ``kcna-themes tag`` and the Dask shards both write through it.
@@ -117,7 +128,7 @@ def write_tagged(captures: Iterable[Capture], model: ThemeModel, out, fmt: str =
     ``done_ids`` are already written (--resume): they only seed the duplicate marking.
     """
     written = 0
-    for records in tag_stream(captures, model, batch_size, done_ids=done_ids, on_story=on_story):
+    for records in tag_stream(captures, model, batch_size, done_ids=done_ids, on_story=on_story, explain=explain):
         out.write("".join(format_record(r, fmt, model.themes) for r in records))
         out.flush()
         written += len(records)

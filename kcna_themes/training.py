@@ -17,6 +17,7 @@ from .evaluation import calibration_error, cross_validate, theme_scores
 from .labels import LabelledArticle, read_labelled, theme_matrix, themes_in
 from .metadata import EmbedderSpec
 from .model import ThemeModel, save_model, training_hash
+from .neighbours import write_index
 
 
 def embed_articles(articles: Sequence[LabelledArticle], embedder: Embedder, batch_size: int = 256,
@@ -114,6 +115,10 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
                 "random_samples": dict(sorted(Counter(a.sample for a in articles if is_random_sample(a)).items())),
                 "thresholds_from": "random samples" if threshold_rows is not None else "all labelled articles"}
     model = save_model(model_dir, classifier, embedder_spec(embedder), training, evaluation)
+    # the labelled set's index for explain's nearest articles: the vectors come from the cache
+    model.metadata = write_index(model_dir, model.metadata, ids, [a.capture.title for a in articles],
+                                 [a.capture.published for a in articles],
+                                 [[t for j, t in enumerate(themes) if row[j]] for row in Y], embedder.embed(texts))
     return model, evaluation
 
 

@@ -1,0 +1,318 @@
+"""Explanations: sentences, lexical terms, nearest labelled articles; `explain` and `tag --explain`."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from kcna_themes.captures import Capture, classifier_text
+from kcna_themes.classifier import ThemeClassifier
+from kcna_themes.explain import Explainer, format_text, lexical_weights, split_sentences, term_contributions
+from kcna_themes.metadata import METADATA_FILE, read_metadata
+from kcna_themes.model import load_model
+from kcna_themes.neighbours import NEIGHBOURS_FILE, NO_INDEX, load_index
+
+from .conftest import CORPUS, SEEDS, FakeEmbedder, invoke, make_labelled, train_on_fake_embedder, write_jsonl
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    folder, _ = train_on_fake_embedder(tmp_path_factory.mktemp("explain"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def labels_file(model_dir):
+    return model_dir.parent / "labels.jsonl"
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rows = make_labelled()
+    texts = [r["text"] for r in rows]
+    clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=16, threshold_folds=3).fit(
+        texts, [r["themes"] for r in rows])
+    return clf, texts
+
+
+def records(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+# ------------------------------------------------------------------ sentences
+
+def test_sentences_split_at_full_stops_and_lines_but_not_after_abbreviations():
+    text = ("Pyongyang, May 3 (KCNA) -- Kim Jong Il inspected the Ryongsong Machine Complex. He praised the "
+            "workers! Mr. Kim met the U.S. delegation on May 2. \"It was good,\" he said.\n"
+            "A new paragraph starts here\n-0-")
+    assert split_sentences(text) == [
+        "Pyongyang, May 3 (KCNA) -- Kim Jong Il inspected the Ryongsong Machine Complex.",
+        "He praised the workers!",
+        "Mr. Kim met the U.S. delegation on May 2.",
+        "\"It was good,\" he said.",
+        "A new paragraph starts here",
+    ]
+
+
+def test_sentences_of_empty_or_odd_text():
+    assert split_sentences("") == []
+    assert split_sentences("...\n\n. . !") == []
+    assert split_sentences("no full stop at all in this text") == ["no full stop at all in this text"]
+
+
+# ------------------------------------------------------------------ lexical terms
+
+def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitted):
+    clf, texts = fitted
+    j = clf.themes_.index("leader")
+    fold = clf.estimators_[j].calibrated_classifiers_[0].estimator
+    d = clf.n_embedding_dims_
+    text = texts[0]
+    F = np.hstack([FakeEmbedder().embed([text]), clf.lexical_.transform([text])])
+    lexical_share = fold.decision_function(F)[0] - fold.intercept_[0] - F[0, :d] @ fold.coef_[0, :d]
+    terms = term_contributions(clf.lexical_, fold.coef_[0, d:], [text])[0]
+    assert terms and sum(v for _, v in terms) == pytest.approx(lexical_share, rel=1e-4, abs=1e-5)
+    assert [abs(v) for _, v in terms] == sorted((abs(v) for _, v in terms), reverse=True)
+
+
+def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
+    clf, _ = fitted
+    j = clf.themes_.index("sport")
+    weights = lexical_weights(clf.estimators_[j], clf.n_embedding_dims_)
+    assert weights is not None and weights.shape == (clf.lexical_.svd_.n_components,)
+    terms = dict(term_contributions(clf.lexical_, weights, ["the football players won the match"])[0])
+    assert terms["football"] > 0 and terms["players"] > 0
+    assert "harvest" not in terms  # absent from the text: no contribution
+    other = dict(term_contributions(clf.lexical_, weights, ["the farm harvest of rice"])[0])
+    assert other["harvest"] < 0  # an agriculture word pushes away from sport
+
+
+def test_no_lexical_weights_for_a_theme_too_rare_to_learn():
+    from sklearn.dummy import DummyClassifier
+
+    assert lexical_weights(DummyClassifier().fit([[0], [1]], [0, 0]), 1) is None
+
+
+# ------------------------------------------------------------------ the explainer
+
+def test_sentences_are_ranked_by_their_own_scores(model_dir):
+    model = load_model(model_dir, FakeEmbedder())
+    body = ("The delegation held talks with the foreign minister at the embassy. The weather was fine that day. "
+            "The football team won the championship match and gold medals. People said this and that.")
+    capture = Capture(id="x", text=body, title="A day")
+    probs = model.score([capture.embed_text])
+    [explanation] = Explainer(model, None).explain([capture], probs, asked=["sport", "diplomacy"])
+    sentences = split_sentences(body)
+    own = model.score([classifier_text(s) for s in sentences])
+    for theme in ("sport", "diplomacy"):
+        j = model.themes.index(theme)
+        given = explanation["themes"][theme]["sentences"]
+        assert len(given) == 2
+        assert [s["score"] for s in given] == [round(float(v), 4) for v in sorted(own[:, j], reverse=True)[:2]]
+        assert given[0]["text"] == sentences[int(np.argmax(own[:, j]))]
+    assert "football" in explanation["themes"]["sport"]["sentences"][0]["text"]
+    assert "delegation" in explanation["themes"]["diplomacy"]["sentences"][0]["text"]
+    assert explanation["neighbours"] is None and explanation["neighbours_note"] == NO_INDEX
+
+
+def test_explaining_takes_the_scores_it_is_given(model_dir):
+    model = load_model(model_dir, FakeEmbedder())
+    capture = Capture(id="x", text="The farm harvest of rice was good. Farmers sowed crops.", title="Farm")
+    probs = model.score([capture.embed_text])
+    [explanation] = Explainer(model, None).explain([capture], probs)
+    tagged = model.themes_over_threshold(probs[0])
+    assert list(explanation["themes"]) == tagged
+    for theme, part in explanation["themes"].items():
+        assert part["score"] == round(float(probs[0, model.themes.index(theme)]), 4) and part["tagged"]
+
+
+def test_nearest_labelled_article_of_a_labelled_article_is_itself(model_dir, labels_file):
+    result = invoke(["explain", labels_file, "--model", model_dir, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    out = records(result.output)
+    assert len(out) == len(make_labelled())
+    for record in out:
+        neighbours = record["explanation"]["neighbours"]
+        assert len(neighbours) == 3
+        assert neighbours[0]["id"] == record["id"] and neighbours[0]["similarity"] == pytest.approx(1.0, abs=2e-3)
+        assert [n["similarity"] for n in neighbours] == sorted((n["similarity"] for n in neighbours), reverse=True)
+    first = next(r for r in out if r["id"] == "a1")
+    assert first["explanation"]["neighbours"][0]["themes"] == ["leader"]
+
+
+# ------------------------------------------------------------------ the index in the model folder
+
+def test_training_writes_the_index_and_records_its_checksum(model_dir):
+    metadata = read_metadata(model_dir)
+    assert metadata.neighbours is not None and metadata.neighbours.file == NEIGHBOURS_FILE
+    assert metadata.neighbours.count == len(make_labelled())
+    index = load_index(model_dir, metadata)
+    assert index is not None and index.vectors.dtype == np.float16 and len(index.ids) == metadata.neighbours.count
+    with np.load(model_dir / NEIGHBOURS_FILE, allow_pickle=False) as data:  # arrays only, no pickle
+        assert {"ids", "titles", "dates", "themes", "vectors"} <= set(data.files)
+
+
+def test_a_folder_without_the_index_still_explains_and_says_why(tmp_path, model_dir):
+    import shutil
+
+    folder = tmp_path / "old"
+    shutil.copytree(model_dir, folder)
+    data = json.loads((folder / METADATA_FILE).read_text())
+    del data["neighbours"]
+    (folder / METADATA_FILE).write_text(json.dumps(data))
+    (folder / NEIGHBOURS_FILE).unlink()
+    result = invoke(["explain", SEEDS, "--model", folder])
+    assert result.exit_code == 0, result.stderr
+    assert "retrain to get neighbours" in result.output and "terms:" in result.output
+    result = invoke(["explain", SEEDS, "--model", folder, "--format", "json"])
+    explanation = records(result.output)[0]["explanation"]
+    assert explanation["neighbours"] is None and explanation["neighbours_note"] == NO_INDEX
+
+
+def test_a_swapped_index_is_refused(tmp_path, model_dir):
+    import shutil
+
+    folder = tmp_path / "swapped"
+    shutil.copytree(model_dir, folder)
+    (folder / NEIGHBOURS_FILE).write_bytes((folder / NEIGHBOURS_FILE).read_bytes() + b"\0")
+    result = invoke(["explain", SEEDS, "--model", folder])
+    assert result.exit_code == 2
+    assert "neighbours.npz" in result.stderr and "checksum" in result.stderr and "Traceback" not in result.output
+    assert invoke(["tag", SEEDS, "--model", folder]).exit_code == 0  # tag does not read it
+
+
+# ------------------------------------------------------------------ the command line
+
+def test_explain_a_theme_not_tagged(model_dir):
+    result = invoke(["explain", SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir, "--theme", "sport",
+                     "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    [record] = records(result.output)
+    assert "sport" not in record["themes"]
+    part = record["explanation"]["themes"]["sport"]
+    assert part["tagged"] is False and part["score"] == record["scores"]["sport"]
+    assert len(part["sentences"]) == 2 and part["terms"]
+    assert list(record["explanation"]["themes"]) == record["themes"] + ["sport"]
+
+
+def test_an_unknown_theme_is_a_usage_error(model_dir):
+    result = invoke(["explain", SEEDS, "--model", model_dir, "--theme", "weather"])
+    assert result.exit_code == 2 and "weather" in result.output + result.stderr
+
+
+def test_bad_inputs_are_skipped_as_tag_skips_them(tmp_path, model_dir):
+    good = {"id": "g1", "title": "Harvest", "text": "The farm harvest of rice was good. Farmers sowed crops."}
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(json.dumps(good) + "\n{not json\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    explained = invoke(["explain", mixed, tmp_path / "empty.txt", "--model", model_dir, "--format", "json"])
+    tagged = invoke(["tag", mixed, tmp_path / "empty.txt", "--model", model_dir])
+    assert explained.exit_code == tagged.exit_code == 1
+    assert [r["id"] for r in records(explained.output)] == ["g1"]
+    assert "mixed.jsonl:2" in explained.stderr and "empty.txt" in explained.stderr
+
+
+def test_tag_explain_changes_no_theme_score_or_duplicate(tmp_path, model_dir):
+    (tmp_path / "in").mkdir()
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()[:40]]
+    write_jsonl(tmp_path / "in" / "slice.jsonl", rows)
+    capture = SEEDS / "001_29e2a1c26f3ffd0d.txt"
+    # the same page saved twice, once with a word changed: a near-duplicate, not the same id
+    page = capture.read_text(encoding="utf-8")
+    (tmp_path / "in" / "a.txt").write_text(page, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text(page.replace(" the ", " this ", 1), encoding="utf-8")
+    plain = invoke(["tag", tmp_path / "in", "--model", model_dir])
+    explained = invoke(["tag", tmp_path / "in", "--model", model_dir, "--explain"])
+    assert plain.exit_code == explained.exit_code == 0, explained.stderr
+    plain_records, explained_records = records(plain.output), records(explained.output)
+    assert len(plain_records) == len(rows) + 2
+    assert any(r["duplicate_of"] for r in plain_records)
+    for before, after in zip(plain_records, explained_records, strict=True):
+        explanation = after.pop("explanation")
+        assert after == before
+        assert set(before["themes"]) <= set(explanation["themes"])
+
+
+def test_tag_explain_refuses_csv(tmp_path, model_dir):
+    result = invoke(["tag", SEEDS, "--model", model_dir, "--explain", "-o", tmp_path / "out.csv"])
+    assert result.exit_code == 2 and "JSON Lines only" in result.output + result.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_text_form_reads_plain_without_colour_and_highlights_with_it(model_dir):
+    result = invoke(["explain", SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir, "--format", "json",
+                     "--theme", "leader"])
+    [record] = records(result.output)
+    plain = format_text(record)
+    assert not ANSI.search(plain)
+    assert plain.splitlines()[0].startswith(record["title"])
+    assert "  leader  " in plain and "threshold" in plain and "nearest labelled articles:" in plain
+    coloured = format_text(record, color=True)
+    assert ANSI.search(coloured) and ANSI.sub("", coloured) == plain
+    positive = [t["term"] for t in record["explanation"]["themes"]["leader"]["terms"] if t["contribution"] > 0]
+    top_sentence = record["explanation"]["themes"]["leader"]["sentences"][0]["text"]
+    present = [t for t in positive if re.search(rf"\b{re.escape(t)}\b", top_sentence, re.IGNORECASE)]
+    if present:  # the theme's words are set apart in its sentence
+        assert re.search(r"\x1b\[[0-9;]*m" + re.escape(present[0]), coloured, re.IGNORECASE)
+    cli_text = invoke(["explain", SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir, "--theme", "leader"])
+    assert cli_text.exit_code == 0 and not ANSI.search(cli_text.output)  # not a terminal: plain
+
+
+@pytest.mark.integration
+def test_the_shipped_model_explains_the_example_captures(tmp_path):
+    from click.testing import CliRunner
+
+    from kcna_themes.cli import cli
+    from kcna_themes.metadata import default_model_dir
+
+    from .conftest import ROOT
+
+    labelled = json.loads((ROOT / "labels" / "kcna-2011.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    write_jsonl(tmp_path / "labelled.jsonl", [labelled])
+    cache = ["--cache-dir", tmp_path / "cache"]
+    runner = CliRunner()
+    tagged = runner.invoke(cli, [str(a) for a in ["tag", SEEDS, *cache, "--quiet"]])
+    explained = runner.invoke(cli, [str(a) for a in ["explain", SEEDS, tmp_path / "labelled.jsonl", *cache,
+                                                     "--format", "json"]])
+    assert tagged.exit_code == explained.exit_code == 0, explained.stderr
+    assert read_metadata(default_model_dir()).neighbours is not None
+    out = records(explained.output)
+    for before, record in zip(records(tagged.output), out[:-1], strict=True):
+        after = dict(record)
+        explanation = after.pop("explanation")
+        assert after == before
+        assert list(explanation["themes"]) == before["themes"]
+        for part in explanation["themes"].values():
+            assert len(part["sentences"]) == 2 and part["terms"]
+        assert len(explanation["neighbours"]) == 3
+        assert all(0 < n["similarity"] <= 1 and n["title"] for n in explanation["neighbours"])
+    mass_movement = out[0]["explanation"]["themes"]
+    assert {"heritage", "construction"} <= set(mass_movement)
+    construction_terms = {t["term"]: t["contribution"] for t in mass_movement["construction"]["terms"]}
+    assert construction_terms.get("construction", 0) > 0
+    nearest = out[-1]["explanation"]["neighbours"][0]
+    assert nearest["id"] == out[-1]["id"] and nearest["similarity"] > 0.99
+
+
+def test_the_neighbours_field_is_optional_and_checked(tmp_path, model_dir):
+    import shutil
+
+    from kcna_themes.errors import ModelError
+    from kcna_themes.metadata import ModelMetadata
+
+    data = json.loads((model_dir / METADATA_FILE).read_text())
+    without = {k: v for k, v in data.items() if k != "neighbours"}
+    assert ModelMetadata.from_dict(without, "m").neighbours is None
+    assert "neighbours" not in ModelMetadata.from_dict(without, "m").to_dict()  # an older folder is written as it was
+    assert ModelMetadata.from_dict(data, "m").to_dict() == data
+    for bad in ({"file": "../elsewhere.npz", "sha256": "0", "count": 1}, {"file": NEIGHBOURS_FILE}, "x"):
+        with pytest.raises(ModelError, match="corrupt"):
+            ModelMetadata.from_dict({**data, "neighbours": bad}, "m")
+    folder = tmp_path / "missing"
+    shutil.copytree(model_dir, folder)
+    (folder / NEIGHBOURS_FILE).unlink()
+    result = invoke(["explain", SEEDS, "--model", folder])
+    assert result.exit_code == 2 and "neighbours.npz cannot be read" in result.stderr
