@@ -31,14 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .embedding import Embedder
 from .errors import ModelError
-
-CODEBOOK_THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
-
-
-def codebook_order(themes) -> list[str]:
-    """The codebook's six in their order, then any new themes in sorted order."""
-    found = set(themes)
-    return [t for t in CODEBOOK_THEMES if t in found] + sorted(found - set(CODEBOOK_THEMES))
+from .labels import codebook_order
 
 
 def _texts(X) -> list[str]:

@@ -160,7 +160,12 @@ def theme_matrix(articles: Sequence[LabelledArticle], themes: Sequence[str]) -> 
     return Y
 
 
-def themes_in(articles: Sequence[LabelledArticle]) -> list[str]:
+def codebook_order(themes: Iterable[str]) -> list[str]:
     """The codebook's six in their order, then any new themes in sorted order."""
-    found = {t for a in articles for t in a.themes}
+    found = set(themes)
     return [t for t in CODEBOOK_THEMES if t in found] + sorted(found - set(CODEBOOK_THEMES))
+
+
+def themes_in(articles: Sequence[LabelledArticle]) -> list[str]:
+    """The themes the articles carry, in ``codebook_order``."""
+    return codebook_order(t for a in articles for t in a.themes)
