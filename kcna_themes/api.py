@@ -34,9 +34,13 @@ if TYPE_CHECKING:  # pragma: no cover
 class Model:
     """A loaded model folder with the embedder it was trained with."""
 
-    def __init__(self, model: ThemeModel, embedder: Embedder):
+    def __init__(self, model: ThemeModel):
         self.model = model
-        self.embedder = embedder
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedder the classifier scores with (given to it when the folder was loaded)."""
+        return self.model.embedder
 
     @property
     def themes(self) -> list[str]:
@@ -99,9 +103,9 @@ def load_model(path: str | Path | None = None, *, embedder: Embedder | None = No
     from .tagging import load_tagger
 
     if embedder is None:
-        model, embedder = load_tagger(path, None, cache_dir, use_cache=use_cache)
+        model, _ = load_tagger(path, None, cache_dir, use_cache=use_cache)
     else:
         from .model import load_model as load_folder
 
         model = load_folder(Path(path) if path else default_model_dir(), embedder)
-    return Model(model, embedder)
+    return Model(model)

@@ -9,6 +9,7 @@ with the field named, never met later as a KeyError. It imports nothing heavy:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -179,6 +180,17 @@ def write_metadata(folder, metadata: ModelMetadata) -> None:
     with atomic_write(Path(folder) / METADATA_FILE) as fh:
         json.dump(metadata.to_dict(), fh, indent=2, ensure_ascii=False)
         fh.write("\n")
+
+
+def read_checked(path: Path, sha256: str) -> bytes:
+    """A model folder's file, refused unless its checksum is the one ``metadata.json`` records."""
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+    if hashlib.sha256(blob).hexdigest() != sha256:
+        raise ModelError(f"{path} is corrupt or not this model's: its checksum does not match {METADATA_FILE}")
+    return blob
 
 
 def read_metadata(folder) -> ModelMetadata:

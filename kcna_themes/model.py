@@ -35,6 +35,7 @@ from .metadata import (
     ClassifierFile,
     EmbedderSpec,
     ModelMetadata,
+    read_checked,
     read_metadata,
     write_metadata,
 )
@@ -165,12 +166,7 @@ def load_model(folder, embedder: Embedder | None = None, *, trust_pickle: bool =
         raise ModelError(f"{folder} was trained on embedder {metadata.embedder.id!r}, "
                          f"not {embedder.id!r}: tag with the embedder it was trained on, or retrain")
     clf_path = folder / metadata.classifier.file
-    try:
-        blob = clf_path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"{clf_path} cannot be read: {exc.strerror or exc}") from exc
-    if hashlib.sha256(blob).hexdigest() != metadata.classifier.sha256:
-        raise ModelError(f"{clf_path} is corrupt: its checksum does not match {METADATA_FILE}")
+    blob = read_checked(clf_path, metadata.classifier.sha256)
     try:
         classifier = _load_classifier(clf_path, blob, metadata.classifier.format, trust_pickle)
     except ModelError:

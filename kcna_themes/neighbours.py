@@ -26,7 +26,7 @@ import numpy as np
 from .atomic import atomic_write
 from .duplicates import story_vectors
 from .errors import ModelError
-from .metadata import ModelMetadata, NeighboursFile, write_metadata
+from .metadata import ModelMetadata, NeighboursFile, read_checked, write_metadata
 
 NEIGHBOURS_FILE = "neighbours.npz"
 NO_INDEX = "this model folder has no labelled-set index: retrain to get neighbours"
@@ -89,12 +89,7 @@ def load_index(folder, metadata: ModelMetadata) -> LabelledIndex | None:
     if metadata.neighbours is None:
         return None
     path = Path(folder) / metadata.neighbours.file
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"{path} cannot be read: {exc.strerror or exc}") from exc
-    if hashlib.sha256(blob).hexdigest() != metadata.neighbours.sha256:
-        raise ModelError(f"{path} is corrupt or not this model's: its checksum does not match metadata.json")
+    blob = read_checked(path, metadata.neighbours.sha256)
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             arrays = {name: data[name] for name in ("ids", "titles", "dates", "themes", "vectors")}
