@@ -114,13 +114,16 @@ def make_labelled(n_per_theme: int = 12, n_none: int = 20, seed: int = 0):
     return rows
 
 
-def train_on_fake_embedder(folder: Path, folds: int = 3):
-    """Train a model folder through the CLI on synthetic labels and the fake embedder.
+def train_on_fake_embedder(folder: Path, folds: int = 3, rows=None):
+    """Train a model folder through the CLI on synthetic labels (``rows``, by default
+    ``make_labelled()``) and the fake embedder.
 
     Returns the model folder and the CliRunner result (for what ``train`` printed).
     """
-    labels = write_jsonl(folder / "labels.jsonl", make_labelled())
-    with pytest.MonkeyPatch.context() as mp:
+    from threadpoolctl import threadpool_limits
+
+    labels = write_jsonl(folder / "labels.jsonl", make_labelled() if rows is None else rows)
+    with pytest.MonkeyPatch.context() as mp, threadpool_limits(1):  # many tiny fits: threads only contend
         mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
         result = invoke(["train", labels, "--model", folder / "model", "--folds", folds, "--no-headline"])
     assert result.exit_code == 0, result.output + result.stderr
@@ -136,3 +139,10 @@ def write_jsonl(path: Path, rows) -> Path:
 def fake_model_dir(tmp_path_factory):
     """One model folder trained on the fake embedder, shared by every module that only reads it."""
     return train_on_fake_embedder(tmp_path_factory.mktemp("fake-model"))[0]
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(tmp_path_factory):
+    """A smaller model (8 articles a theme, 2 folds), trained once for the bad-input modules."""
+    rows = make_labelled(n_per_theme=8, n_none=10)
+    return train_on_fake_embedder(tmp_path_factory.mktemp("small-model"), folds=2, rows=rows)[0]

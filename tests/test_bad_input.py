@@ -15,14 +15,8 @@ GOOD = "Farmers in South Hwanghae Province finished the rice harvest ahead of sc
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("model")
-    labels = write_jsonl(folder / "labels.jsonl", make_labelled(n_per_theme=8, n_none=10))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
-        result = invoke(["train", labels, "--model", folder / "m", "--folds", "2", "--no-headline"])
-    assert result.exit_code == 0, result.stderr
-    return folder / "m"
+def model_dir(small_model_dir):
+    return small_model_dir
 
 
 @pytest.fixture

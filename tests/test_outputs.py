@@ -7,32 +7,17 @@ import threading
 from pathlib import Path
 
 import pytest
-from threadpoolctl import threadpool_limits
 
 from kcna_themes import atomic
 
-from .conftest import CORPUS, invoke, make_labelled, write_jsonl
+from .conftest import CORPUS, invoke
 
 ARTICLES = CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:4]
 
 
-_TRAINED: dict[str, Path] = {}
-
-
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """A small model trained once per session, shared by the modules that import this fixture."""
-    if "model" in _TRAINED:
-        return _TRAINED["model"]
-    folder = tmp_path_factory.mktemp("model")
-    labels = write_jsonl(folder / "labels.jsonl", make_labelled(n_per_theme=8, n_none=10))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KCNA_THEMES_CACHE", str(folder / "cache"))
-        with threadpool_limits(1):  # hundreds of tiny fits: threads only contend on a shared machine
-            result = invoke(["train", labels, "--model", folder / "m", "--folds", "2", "--no-headline"])
-    assert result.exit_code == 0, result.stderr
-    _TRAINED["model"] = folder / "m"
-    return folder / "m"
+def model_dir(small_model_dir):
+    return small_model_dir
 
 
 @pytest.fixture
