@@ -77,10 +77,10 @@ def plan_shards(inputs: Iterable[str], shard_size: int = 2000, log: BatchLog | N
 
 @functools.lru_cache(maxsize=4)
 def _worker_model(model_dir: str | None, cache_dir: str | None):
-    """Model and embedder, loaded once per worker process."""
+    """The model, with the embedder it was trained on, loaded once per worker process."""
     from .tagging import load_tagger
 
-    return load_tagger(model_dir, None, cache_dir)
+    return load_tagger(model_dir, None, cache_dir)[0]
 
 
 def _shardable(path: Path) -> bool:
@@ -114,7 +114,7 @@ def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_d
     """Tag one shard into ``out_path`` (JSON Lines, written atomically). Runs on a worker."""
     from . import tagging
 
-    model, _ = _worker_model(model_dir, cache_dir)
+    model = _worker_model(model_dir, cache_dir)
     messages: list[str] = []
     log = BatchLog(echo=messages.append)
     vectors: list[np.ndarray] = []

@@ -124,11 +124,11 @@ class LabellingSession:
 
 def open_label_session(queue, labels_path, model_dir=None, cache_dir=None, load_embedder=None,
                        annotator: str | None = None, echo: Callable[[str], None] | None = None,
-                       model=None, embedder=None) -> LabellingSession:
+                       model=None) -> LabellingSession:
     """A ``label`` session over a queue file (``suggest`` writes one; any article file will do).
 
-    Articles without ``scores`` are scored by the model (``model`` and ``embedder`` when given,
-    as tests pass them, else the folder ``model_dir`` with its own embedder), the way ``tag`` scores.
+    Articles without ``scores`` are scored by the model (``model`` when given, else the
+    folder ``model_dir``, each with the embedder it was trained on), the way ``tag`` scores.
     """
     check_writable(labels_path)
     store = LabelStore(labels_path, echo=echo)
@@ -145,7 +145,7 @@ def open_label_session(queue, labels_path, model_dir=None, cache_dir=None, load_
             from ..tagging import load_tagger
 
             kwargs = {"load_embedder": load_embedder} if load_embedder is not None else {}
-            model, embedder = load_tagger(model_dir, None, cache_dir, **kwargs)
+            model, _ = load_tagger(model_dir, None, cache_dir, **kwargs)
         themes = list(model.themes)
         for start in range(0, len(unscored), 64):
             part = unscored[start:start + 64]
