@@ -23,6 +23,7 @@ class BatchLog:
     def skip(self, error: InputError) -> None:
         """Record a skipped input; raise it instead in strict mode."""
         if self.strict:
+            error.stopped_strict = True
             raise error
         self.skipped[error.reason] += 1
         self.echo(f"skipped {error}")

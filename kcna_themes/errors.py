@@ -30,7 +30,11 @@ class InputError(KcnaThemesError):
 
     ``reason`` is a short, stable phrase used to count skips by kind in a
     batch summary; ``str(err)`` is the full message naming the file and line.
+    ``stopped_strict`` is set when a ``--strict`` batch raised it instead of
+    skipping it, so the message can say why the run stopped.
     """
+
+    stopped_strict = False
 
     def __init__(self, path, reason: str, detail: str = "", line: int | None = None):
         self.path = printable(path)

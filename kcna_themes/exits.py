@@ -37,9 +37,10 @@ def exits_cleanly():
     except (ModelError, OutputError) as exc:
         _err(f"Error: {exc}")
         sys.exit(EXIT_UNUSABLE)
-    except InputError as exc:  # only reaches here in --strict mode
+    except InputError as exc:  # --strict stopped at it, or an input the command cannot do without
         _err(f"Error: {exc}")
-        _err("stopped at the first bad input (--strict)")
+        if exc.stopped_strict:
+            _err("stopped at the first bad input (--strict)")
         sys.exit(EXIT_SKIPPED)
     except KcnaThemesError as exc:
         _err(f"Error: {exc}")

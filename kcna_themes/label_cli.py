@@ -58,9 +58,9 @@ def suggest(services, pool, model_dir, labels, n, theme, output, batch_size, max
     already in --labels. Each queue line holds the article, the model's scores,
     its suggested themes and the reason it was picked.
     """
-    from .atomic import atomic_write, check_writable
+    from .atomic import atomic_write, check_not_an_input, check_writable
     from .batch import BatchLog
-    from .captures import read_captures
+    from .captures import expand_inputs, read_captures
     from .cli import _err, _finish, _progress
     from .errors import KcnaThemesError
     from .labels import THEME_NAME, read_labelled
@@ -72,6 +72,8 @@ def suggest(services, pool, model_dir, labels, n, theme, output, batch_size, max
     if theme is not None and not THEME_NAME.match(theme):
         raise click.UsageError(f"--theme {theme!r}: a theme name is lower-case letters, digits, - or _")
     check_writable(output)
+    # as for tag: the queue must never overwrite the pool or the labels it reads
+    check_not_an_input(output, [*expand_inputs(pool, BatchLog()), *labels])
     model, emb = load_tagger(model_dir, None, cache_dir, load_embedder=services.load_embedder)
     labels_log = BatchLog(echo=_err)
     labelled = read_labelled(labels, labels_log, min_support=1) if labels else []
@@ -145,7 +147,7 @@ def review(services, labels_path, model_dir, folds, also, output, host, port, no
     labels it flags first, then the rest. Corrections and confirmations are
     appended to LABELS as `label` writes them.
     """
-    from .atomic import atomic_write, check_writable
+    from .atomic import atomic_write, check_not_an_input, check_writable
     from .cli import _err
     from .labelling.session import open_review_session
     from .labelling.store import LabelStore
@@ -154,6 +156,7 @@ def review(services, labels_path, model_dir, folds, also, output, host, port, no
 
     if output:
         check_writable(output)
+        check_not_an_input(output, [labels_path, *also])
     else:  # before the cross-validation: the corrections must be appendable
         check_writable(labels_path)
         store = LabelStore(labels_path, echo=_err)

@@ -55,3 +55,11 @@ def test_review_ranks_only_the_named_file_learning_from_the_others_too(tmp_path,
     ranked = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["id"] for r in ranked) == sorted(r["id"] for r in mine)
     assert ranked[0]["id"] == mine[2]["id"] and ranked[0]["given"] == ["heritage"]
+
+
+def test_a_malformed_labels_file_is_named_without_blaming_strict(tmp_path, fake_model_dir, fake_embedder):
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"id": "a", "text": "x", "themes": []}\n{not json\n')
+    result = invoke(["review", labels, "--model", fake_model_dir], fake_embedder)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "labels.jsonl:2: malformed JSON line" in result.stderr and "--strict" not in result.stderr

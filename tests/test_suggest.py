@@ -135,3 +135,14 @@ def test_mmr_takes_near_duplicates_only_when_nothing_else_is_left():
     v = np.ones(4)
     picked = mmr_select([candidate(0.9, v, 1), candidate(0.8, v, 2), candidate(0.1, [1, -1, 1, -1], 3)], 3)
     assert [c.capture.id for c in picked] == ["1", "3", "2"]
+
+
+def test_the_queue_never_overwrites_the_pool_or_the_labels(tmp_path, model_dir, fake_embedder):
+    pool = write_jsonl(tmp_path / "pool.jsonl", corpus_rows(12))
+    labels = write_jsonl(tmp_path / "labels.jsonl", [{**corpus_rows(1)[0], "themes": ["leader"]}])
+    for target in (pool, labels):
+        before = target.read_text()
+        result = invoke(["suggest", pool, "--model", model_dir, "--labels", labels, "-n", 3, "-o", target],
+                        fake_embedder)
+        assert result.exit_code == 2 and "also one of the inputs" in result.stderr
+        assert target.read_text() == before
