@@ -163,3 +163,13 @@ def test_label_refuses_a_queue_with_nothing_to_label(tmp_path, fake_embedder):
     result = invoke(["label", queue, "--labels", tmp_path / "l.jsonl", "--no-browser"], fake_embedder)
     assert result.exit_code == 2 and "nothing to label" in result.stderr
     assert "queue.jsonl:1: empty text" in result.stderr
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b'{"id": "a", "themes": [], "n": ' + b"[" * 3000 + b"]" * 3000 + b"}\n", "JSON nested too deeply"),
+    (b'{"id": "a", "title": "caf\xe9", "themes": []}\n{oops\n', "malformed JSON line")])
+def test_the_store_reads_its_file_as_train_does_naming_a_bad_line(tmp_path, content, reason):
+    path = tmp_path / "labels.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(LabelError, match=reason):
+        LabelStore(path)

@@ -23,9 +23,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..captures import Capture
-from ..errors import LabelError, OutputError
+from ..captures import DEFAULT_MAX_BYTES, Capture
+from ..errors import InputError, LabelError, OutputError
 from ..labels import parse_themes
+from ..reading import stream_rows
 
 NONE = "(none)"  # not a theme name (those are lower-case letters, digits, - and _)
 
@@ -60,15 +61,13 @@ class LabelStore:
                      "was cut off")
 
     def _read(self) -> None:
-        if not self.path.exists():
+        """The labels already given, read as ``train`` reads a labelled file (the one reader:
+        decoding, per-line caps, deep JSON); a bad line refuses the file, naming it."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
             return
-        for n, raw in enumerate(self.path.read_text(encoding="utf-8").split("\n"), 1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise LabelError(self.path, "malformed JSON line", exc.msg, line=n) from None
+        for n, record in stream_rows(self.path, DEFAULT_MAX_BYTES):
+            if isinstance(record, InputError):
+                raise LabelError(record.path, record.reason, record.detail, line=n)
             if not isinstance(record, dict) or "id" not in record or "themes" not in record:
                 raise LabelError(self.path, "not a labelled article", "needs id and themes", line=n)
             record["themes"] = parse_themes(record["themes"], self.path, n)
