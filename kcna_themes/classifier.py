@@ -4,7 +4,8 @@
 DataFrame of 0/1 columns, or a list of theme lists). Inside it two transformers
 turn texts into features: ``EmbeddingFeatures`` (the sentence embedding, from
 the embedder passed in) and ``LexicalFeatures`` (word and bigram TF-IDF reduced
-by SVD). Each theme then gets a class-weighted logistic regression, Platt-
+by SVD); the ``leader`` theme also reads ``ActorFeatures``, whether a leader is the
+one acting. Each theme then gets a class-weighted logistic regression, Platt-
 calibrated on held-out folds so its scores are probabilities, and a decision
 threshold chosen for F1 on out-of-fold scores.
 
@@ -22,6 +23,7 @@ without it (``without_embedder``) and gets one again when loaded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -108,6 +110,42 @@ class LexicalFeatures(TransformerMixin, BaseEstimator):
         return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
 
 
+_LEADER = (r"(?:Kim\s+(?:Jong\s+Un|Jong\s+Il|Il\s+Sung|Jong\s+Suk)|Supreme\s+Leader|General\s+Secretary|"
+           r"Generalissimo|Marshal|Chairman|President)")
+_ACTS = (r"(?:\w+ed|\w+s|said|gave|made|took|saw|met|sent|told|went|came|set|put|left|found|felt|knew|thought|became|"
+         r"taught|led|held|wrote|read|spoke|chose|drove|ran|stood|brought|built|sat)")
+_LEADER_ACTS = re.compile(_LEADER + r"\s+(?:\w+ly\s+)?" + _ACTS + r"\b")
+_HE_ACTS = re.compile(r"(?:^|[.!?]\s+|\n)He\s+(?:\w+ly\s+)?" + _ACTS + r"\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class ActorFeatures(TransformerMixin, BaseEstimator):
+    """Who acts: how often a leader is the subject of a verb ("Kim Jong Un visited",
+    "He said"), in the headline, the lead and the whole body.
+
+    A leader's visit told as a story under a headline that does not name him
+    ("New Ladders in Douche Place") is ``leader`` (rulings 3 and 12), and the
+    sentence embedding, which follows the topic (a water park), misses it; a harvest
+    report that names him in passing is not. Five numbers, learned from nothing:
+    log counts of leader-subject clauses in the body, of "He <verb>" sentences, of
+    leader-subject clauses in the lead, the share of sentences that are either, and
+    whether the headline has one.
+    """
+
+    def fit(self, X, y=None) -> ActorFeatures:
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        rows = []
+        for text in _texts(X):
+            headline, _, body = text.partition("\n")
+            leader, he = len(_LEADER_ACTS.findall(body)), len(_HE_ACTS.findall(body))
+            sentences = max(len(_SENTENCE_END.split(body)), 1)
+            rows.append([np.log1p(leader), np.log1p(he), np.log1p(len(_LEADER_ACTS.findall(body[:600]))),
+                         min((leader + he) / sentences, 1.0), float(bool(_LEADER_ACTS.search(headline)))])
+        return np.asarray(rows, dtype=np.float32).reshape(-1, 5)
+
+
 class ThemeClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label theme classifier over texts: one calibrated logistic regression per theme.
 
@@ -121,12 +159,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     class_weight : "balanced" weights each theme's rare positives up.
     calibration_folds : folds for Platt scaling (sigmoid) of each theme's scores.
     threshold_folds : folds for the out-of-fold scores that thresholds are chosen on.
+    actor_themes : themes whose regression also reads ``ActorFeatures`` (who acts). Only
+        ``leader`` by default: trained on other eras and tested on 2024's random sample,
+        it raised leader F1 from 0.84 to 0.89 (mean of four seeds) and left the other
+        eras' leader F1 where it was (benchmarks/README.md).
     random_state : seed for every fold split.
     """
 
     def __init__(self, embedder: Embedder | None = None, themes: Sequence[str] | None = None, C: float = 16.0,
                  lexical_dims: int = 256, lexical_vocabulary: int = 10_000, class_weight: str | None = "balanced",
-                 calibration_folds: int = 3, threshold_folds: int = 5, random_state: int = 0):
+                 calibration_folds: int = 3, threshold_folds: int = 5, actor_themes: Sequence[str] = ("leader",),
+                 random_state: int = 0):
         self.embedder = embedder
         self.themes = themes
         self.C = C
@@ -135,6 +178,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
         self.threshold_folds = threshold_folds
+        self.actor_themes = actor_themes
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -214,8 +258,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                          if self.lexical_dims else None)
         F = E if self.lexical_ is None else np.hstack([E, self.lexical_.transform(texts)])
         k = Y.shape[1]
-        self.estimators_ = [self._theme_model(Y[:, j]).fit(F, Y[:, j]) for j in range(k)]
-        oof = self._out_of_fold(F, Y)
+        self.actor_columns_ = [j for j, t in enumerate(self.binarizer_.classes_) if t in set(self.actor_themes)]
+        A = ActorFeatures().transform(texts) if self.actor_columns_ else None
+        self.estimators_ = [self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j]) for j in range(k)]
+        oof = self._out_of_fold(F, A, Y)
         rows = np.ones(len(Y), dtype=bool) if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
         thresholds = []
         for j in range(k):
@@ -224,7 +270,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = np.array(thresholds)
         return self
 
-    def _out_of_fold(self, F: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    def _for_theme(self, F: np.ndarray, A: np.ndarray | None, j: int) -> np.ndarray:
+        """Theme j's features: the shared ones, and who acts for the themes that use it."""
+        return np.hstack([F, A]) if A is not None and j in self.actor_columns_ else F
+
+    def _out_of_fold(self, F: np.ndarray, A: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
         """Each theme's out-of-fold probabilities, from the features already computed.
 
         Each fold builds its theme model from its own training part, so a rare
@@ -240,9 +290,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 oof[:, j] = np.nan  # no held-out scores to choose from
                 continue
             folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
-            for train, test in folds.split(F, y):
-                model = self._theme_model(y[train]).fit(F[train], y[train])
-                oof[test, j] = _positive_column(model, F[test])
+            Fj = self._for_theme(F, A, j)
+            for train, test in folds.split(Fj, y):
+                model = self._theme_model(y[train]).fit(Fj[train], y[train])
+                oof[test, j] = _positive_column(model, Fj[test])
         return oof
 
     # ------------------------------------------------------------ scoring
@@ -266,7 +317,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if embeddings is not None and len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         F = self._features(texts, embeddings)
-        return np.column_stack([_positive_column(est, F) for est in self.estimators_])
+        A = ActorFeatures().transform(texts) if getattr(self, "actor_columns_", None) else None
+        return np.column_stack([_positive_column(est, self._for_theme(F, A, j))
+                                for j, est in enumerate(self.estimators_)])
 
     def predict(self, X) -> np.ndarray:
         """(n, k) 0/1 decisions: each theme's probability against its own threshold."""
@@ -281,8 +334,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return bare
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Read a classifier pickled by kcna-themes 0.x (``--trust-pickle``): it took
-        embeddings and texts apart and named its themes in ``themes_``."""
+        """Read a classifier saved by an earlier version: one pickled by kcna-themes 0.x
+        (``--trust-pickle``) took embeddings and texts apart and named its themes in
+        ``themes_``; one saved before who-acts features reads none."""
         if "binarizer_" not in state and "themes_" in state:
             from sklearn.preprocessing import MultiLabelBinarizer
 
@@ -292,6 +346,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             state["n_embedding_dims_"] = state.pop("n_features_in_")
             state.setdefault("embedder", None)
             state.setdefault("themes", None)
+        state.setdefault("actor_themes", ())
+        state.setdefault("actor_columns_", [])
         self.__dict__.update(state)
 
 

@@ -67,14 +67,15 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if len(re.findall(r"[^\W\d_]+", s)) >= MIN_SENTENCE_WORDS]
 
 
-def lexical_weights(estimator, n_embedding_dims: int) -> np.ndarray | None:
-    """A theme's logistic-regression weights on the lexical features, averaged over the
+def lexical_weights(estimator, n_embedding_dims: int, n_lexical_dims: int) -> np.ndarray | None:
+    """A theme's logistic-regression weights on the lexical features (which follow the
+    embedding; a theme that reads who acts has those after them), averaged over the
     calibration folds; None for a theme too rare to learn (a ``DummyClassifier``)."""
     folds = getattr(estimator, "calibrated_classifiers_", None)
     if not folds:
         return None
     coefs = [np.ravel(fold.estimator.coef_) for fold in folds]
-    return np.mean(coefs, axis=0)[n_embedding_dims:]
+    return np.mean(coefs, axis=0)[n_embedding_dims:n_embedding_dims + n_lexical_dims]
 
 
 def term_contributions(lexical: LexicalFeatures, weights: np.ndarray, texts: Sequence[str]
@@ -117,7 +118,8 @@ class Explainer:
         self.neighbours = neighbours
         clf = model.classifier
         self._weights = ([None] * len(model.themes) if clf.lexical_ is None
-                         else [lexical_weights(est, clf.n_embedding_dims_) for est in clf.estimators_])
+                         else [lexical_weights(est, clf.n_embedding_dims_, clf.lexical_.svd_.components_.shape[0])
+                               for est in clf.estimators_])
 
     def themes_to_explain(self, probs: np.ndarray, asked: Iterable[str] = ()) -> list[str]:
         """The themes tagged (strongest first), then those asked for that are not."""

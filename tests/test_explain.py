@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kcna_themes.captures import Capture, classifier_text
-from kcna_themes.classifier import ThemeClassifier
+from kcna_themes.classifier import ActorFeatures, ThemeClassifier
 from kcna_themes.explain import Explainer, format_text, lexical_weights, split_sentences, term_contributions
 from kcna_themes.metadata import METADATA_FILE, read_metadata
 from kcna_themes.model import load_model
@@ -71,9 +71,12 @@ def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitt
     fold = clf.estimators_[j].calibrated_classifiers_[0].estimator
     d = clf.n_embedding_dims_
     text = texts[0]
-    F = np.hstack([FakeEmbedder().embed([text]), clf.lexical_.transform([text])])
-    lexical_share = fold.decision_function(F)[0] - fold.intercept_[0] - F[0, :d] @ fold.coef_[0, :d]
-    terms = term_contributions(clf.lexical_, fold.coef_[0, d:], [text])[0]
+    lex = clf.lexical_.svd_.n_components
+    actors = ActorFeatures().transform([text])  # leader reads who acts too, after the lexical block
+    F = np.hstack([FakeEmbedder().embed([text]), clf.lexical_.transform([text]), actors])
+    lexical_share = (fold.decision_function(F)[0] - fold.intercept_[0] - F[0, :d] @ fold.coef_[0, :d]
+                     - actors[0] @ fold.coef_[0, d + lex:])
+    terms = term_contributions(clf.lexical_, fold.coef_[0, d:d + lex], [text])[0]
     assert terms and sum(v for _, v in terms) == pytest.approx(lexical_share, rel=1e-4, abs=1e-5)
     assert [abs(v) for _, v in terms] == sorted((abs(v) for _, v in terms), reverse=True)
 
@@ -81,7 +84,7 @@ def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitt
 def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
     clf, _ = fitted
     j = clf.themes_.index("sport")
-    weights = lexical_weights(clf.estimators_[j], clf.n_embedding_dims_)
+    weights = lexical_weights(clf.estimators_[j], clf.n_embedding_dims_, clf.lexical_.svd_.n_components)
     assert weights is not None and weights.shape == (clf.lexical_.svd_.n_components,)
     terms = dict(term_contributions(clf.lexical_, weights, ["the football players won the match"])[0])
     assert terms["football"] > 0 and terms["players"] > 0
@@ -93,7 +96,7 @@ def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
 def test_no_lexical_weights_for_a_theme_too_rare_to_learn():
     from sklearn.dummy import DummyClassifier
 
-    assert lexical_weights(DummyClassifier().fit([[0], [1]], [0, 0]), 1) is None
+    assert lexical_weights(DummyClassifier().fit([[0], [1]], [0, 0]), 1, 1) is None
 
 
 # ------------------------------------------------------------------ the explainer

@@ -204,3 +204,37 @@ def test_labels_may_be_theme_lists_and_name_the_columns(data):
     clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=0).fit(texts, lists)
     assert clf.themes_ == THEMES  # the codebook's order, from the labels alone
     assert clf.predict(texts).shape == Y.shape
+
+
+def test_who_acts_counts_a_leader_as_the_subject_not_a_passing_mention():
+    from kcna_themes.classifier import ActorFeatures
+
+    story = ("New Ladders in Douche Place\nThe respected General Secretary Kim Jong Un visited the water park "
+             "in June. He looked into the tank. He said ladders should be installed. Kim Jong Un instructed "
+             "the officials to install four ladders.")
+    harvest = ("Rice Harvest Brisk\nFarmers in South Hwanghae Province are gathering in a bumper crop under the "
+               "wise guidance of Kim Jong Un. The threshing goes on day and night.")
+    A = ActorFeatures().transform([story, harvest])
+    assert A.shape == (2, 5)
+    assert (A[0, :4] > 0).all() and A[0, 4] == 0  # acts in the body and the lead; no act in the headline
+    assert (A[1] == 0).all()  # named, but as the source of guidance, not as one acting
+    assert ActorFeatures().transform(["Kim Jong Un Inspects Factory\nIt was built."])[0, 4] == 1
+
+
+def test_only_the_actor_themes_read_who_acts(fitted, data):
+    texts, Y = data
+    width = {t: est.calibrated_classifiers_[0].estimator.coef_.shape[1]
+             for t, est in zip(fitted.themes_, fitted.estimators_)}
+    assert width["leader"] == width["sport"] + 5
+    assert len({w for t, w in width.items() if t != "leader"}) == 1
+    plain = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, actor_themes=()).fit(texts, Y)
+    assert plain.estimators_[0].calibrated_classifiers_[0].estimator.coef_.shape[1] == width["sport"]
+    assert plain.predict_proba(texts).shape == fitted.predict_proba(texts).shape
+
+    import pickle  # a classifier saved before who-acts features existed reads none, and scores as before
+    older = pickle.loads(pickle.dumps(plain.without_embedder()))
+    del older.__dict__["actor_themes"], older.__dict__["actor_columns_"]
+    older = pickle.loads(pickle.dumps(older))
+    older.embedder = FakeEmbedder()
+    assert older.get_params()["actor_themes"] == ()
+    assert np.allclose(older.predict_proba(texts), plain.predict_proba(texts))
