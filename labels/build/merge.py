@@ -10,10 +10,13 @@ Inputs (all in this repository, except the corpus text):
   under rulings 11-13, and the review of the labels cleanlab flagged; a later
   line for the same id overrides an earlier one;
 * ``labels/build/drawn.jsonl`` (2011), ``labels/build/drawn-eras.jsonl`` (2015-2017
-  and 2024) and ``labels/build/drawn-eras-2.jsonl`` (the second 2015-2017 round):
-  which articles were drawn, and how.
+  and 2024), ``labels/build/drawn-eras-2.jsonl`` (the second 2015-2017 round) and
+  ``labels/build/drawn-round4.jsonl`` (round 4: 2011 and 2015-2017): which articles
+  were drawn, and how.
 
 Run from the repository root: ``python labels/build/merge.py ../shared/corpus``.
+``--with drawn-round4.jsonl`` adds a draw that is read but not merged (round 4 lowered
+held-out macro-F1; labels/README.md), to measure it again.
 Every labelled file holds the article's whole text, as users feed it to the tagger;
 readers were shown the first 3,000 (2011) or 5,000 (later eras) characters.
 """
@@ -26,8 +29,9 @@ HERE = Path(__file__).resolve().parent
 LABELS = HERE.parent
 THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
 OUTPUTS = {  # labelled file -> (draw files, corpus files)
-    "kcna-2011.jsonl": (("drawn.jsonl",), ("kcna-2011.jsonl",)),
-    "kcna-2015-2017.jsonl": (("drawn-eras.jsonl", "drawn-eras-2.jsonl"), ("kcna-2015-2017.jsonl",)),
+    "kcna-2011.jsonl": (("drawn.jsonl", "drawn-round5.jsonl"), ("kcna-2011.jsonl",)),
+    "kcna-2015-2017.jsonl": (("drawn-eras.jsonl", "drawn-eras-2.jsonl", "drawn-round5.jsonl"),
+                             ("kcna-2015-2017.jsonl",)),
     "kcna-2024.jsonl": (("drawn-eras.jsonl",), ("kcna-2024-jan-aug.jsonl",)),
 }
 
@@ -50,10 +54,12 @@ def read_labels(which: str = "first") -> dict[str, list[str]]:
     return labels
 
 
-def main(corpus_dir: str) -> None:
+def main(corpus_dir: str, extra_draws: tuple[str, ...] = ()) -> None:
     labels = read_labels()
     second = read_labels("second")
     for name, (draw_files, corpus_files) in OUTPUTS.items():
+        if name != "kcna-2024.jsonl":
+            draw_files = draw_files + extra_draws
         records = {}
         for corpus in corpus_files:
             with open(Path(corpus_dir) / corpus, encoding="utf-8") as fh:
@@ -77,4 +83,4 @@ def main(corpus_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], tuple(sys.argv[3::2]) if sys.argv[2:3] == ["--with"] else ())
