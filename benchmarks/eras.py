@@ -126,10 +126,13 @@ RECIPES = {
     "all eras, headline apart, thresholds on random": ("headline+trunc128", NO_ACTORS, True, False),
     "all eras, C=4": ("trunc128", {"C": 4.0, **NO_ACTORS}, False, False),
     "headline, random thresholds, who acts (leader)": ("headline+trunc128", {"actor_themes": ("leader",)}, True, False),
+    "headline, who acts (leader)": ("headline+trunc128", {"actor_themes": ("leader",)}, False, False),
+    "chunked, who acts (leader)": ("chunk128", {"actor_themes": ("leader",)}, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",
-           "headline, random thresholds, who acts (leader)"]
+           "headline, random thresholds, who acts (leader)", "headline, who acts (leader)",
+           "chunked, who acts (leader)"]
 
 
 def main() -> None:
