@@ -53,6 +53,15 @@ def era_of(article) -> str:
     return (article.capture.published or "")[:4]
 
 
+def read_eras(paths):
+    """The labelled articles, their themes, 0/1 matrix, years and random-sample rows."""
+    articles = read_labelled(paths, BatchLog())
+    themes = themes_in(articles)
+    years = np.array([era_of(a) for a in articles])
+    random_rows = np.array([is_random_sample(a) for a in articles])
+    return articles, themes, theme_matrix(articles, themes), years, random_rows
+
+
 def in_era(years: np.ndarray, era: str) -> np.ndarray:
     if "-" in era:
         lo, hi = era.split("-")
@@ -144,11 +153,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="classifier fits run in parallel")
     args = ap.parse_args()
 
-    articles = read_labelled(args.labels, BatchLog())
-    themes = themes_in(articles)
-    Y = theme_matrix(articles, themes)
-    years = np.array([era_of(a) for a in articles])
-    random_rows = np.array([is_random_sample(a) for a in articles])
+    articles, themes, Y, years, random_rows = read_eras(args.labels)
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
     features: dict[str, tuple] = {}

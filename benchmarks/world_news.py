@@ -17,12 +17,9 @@ import argparse
 import re
 
 import numpy as np
-from eras import embed, era_of, held_out_scores
+from eras import embed, held_out_scores, read_eras
 
-from kcna_themes.batch import BatchLog
 from kcna_themes.classifier import ThemeClassifier
-from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.training import is_random_sample
 
 NAMES_THE_DPRK = re.compile(r"\bDPRK\b|\bKorea|\bPyongyang\b|\bKim\s*(?:Jong\s*Un|Jong\s*Il|Il\s*Sung)|\bJuche\b|"
                             r"\bWPK\b|Workers' Party of Korea|\bKPA\b", re.I)
@@ -33,11 +30,7 @@ def main() -> None:
     ap.add_argument("labels", nargs="+")
     ap.add_argument("--seeds", type=int, default=4)
     args = ap.parse_args()
-    articles = read_labelled(args.labels, BatchLog())
-    themes = themes_in(articles)
-    Y = theme_matrix(articles, themes)
-    years = np.array([era_of(a) for a in articles])
-    random_rows = np.array([is_random_sample(a) for a in articles])
+    articles, themes, Y, years, random_rows = read_eras(args.labels)
     embedder, texts = embed(articles, "headline+trunc128")
     world = np.array([not NAMES_THE_DPRK.search(t) for t in texts])
     train = np.isin(years, ["2015", "2016", "2017", "2024"])

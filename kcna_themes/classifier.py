@@ -161,7 +161,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     threshold_folds : folds for the out-of-fold scores that thresholds are chosen on.
     actor_themes : themes whose regression also reads ``ActorFeatures`` (who acts). Only
         ``leader`` by default: trained on other eras and tested on 2024's random sample,
-        it raised leader F1 from 0.84 to 0.89 (mean of four seeds) and left the other
+        it raised leader F1 from 0.85 to 0.88 (mean of four seeds) and left the other
         eras' leader F1 where it was (benchmarks/README.md).
     random_state : seed for every fold split.
     """
@@ -258,7 +258,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                          if self.lexical_dims else None)
         F = E if self.lexical_ is None else np.hstack([E, self.lexical_.transform(texts)])
         k = Y.shape[1]
-        self.actor_columns_ = [j for j, t in enumerate(self.binarizer_.classes_) if t in set(self.actor_themes)]
+        self.actor_columns_ = [j for j, t in enumerate(self.binarizer_.classes_) if t in self.actor_themes]
         A = ActorFeatures().transform(texts) if self.actor_columns_ else None
         self.estimators_ = [self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j]) for j in range(k)]
         oof = self._out_of_fold(F, A, Y)
@@ -317,7 +317,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if embeddings is not None and len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         F = self._features(texts, embeddings)
-        A = ActorFeatures().transform(texts) if getattr(self, "actor_columns_", None) else None
+        A = ActorFeatures().transform(texts) if self.actor_columns_ else None
         return np.column_stack([_positive_column(est, self._for_theme(F, A, j))
                                 for j, est in enumerate(self.estimators_)])
 

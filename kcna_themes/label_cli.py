@@ -28,6 +28,13 @@ _annotator_option = click.option("--annotator", default=None, metavar="NAME",
                                  help="Written into every label line as 'annotator'.")
 
 
+def _serving_options(command):
+    """The options of the commands that serve the labelling page (``label``, ``review``)."""
+    for option in (_cache_option, _annotator_option, _browser_option, _port_option, _host_option):
+        command = option(command)
+    return command
+
+
 @click.command("suggest")
 @click.argument("pool", nargs=-1, required=True)
 @_model_option
@@ -98,11 +105,7 @@ def suggest(services, pool, model_dir, labels, n, theme, output, batch_size, max
 @click.option("--labels", "labels_path", required=True, type=click.Path(dir_okay=False),
               help="The labelled file (JSON Lines) every answer is appended to; created if missing.")
 @_model_option
-@_host_option
-@_port_option
-@_browser_option
-@_annotator_option
-@_cache_option
+@_serving_options
 @click.pass_obj
 @exits_cleanly()
 def label(services, queue, labels_path, model_dir, host, port, no_browser, annotator, cache_dir):
@@ -132,11 +135,7 @@ def label(services, queue, labels_path, model_dir, host, port, no_browser, annot
                    "are neither shown nor written. Repeatable.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the labels ranked by suspicion (JSON Lines) here and exit, without serving.")
-@_host_option
-@_port_option
-@_browser_option
-@_annotator_option
-@_cache_option
+@_serving_options
 @click.pass_obj
 @exits_cleanly()
 def review(services, labels_path, model_dir, folds, also, output, host, port, no_browser, annotator, cache_dir):

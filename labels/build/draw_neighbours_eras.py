@@ -13,16 +13,16 @@ each article is then read and labelled as what it is.
     python labels/build/draw_neighbours_eras.py ../shared/corpus labels/build/drawn-eras-2.jsonl
 """
 
-import json
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
+from drawing import first_reading_notes, take_nearest, write_draw
+from merge import HERE, read_jsonl
 
 from kcna_themes.embedding import load_embedder
 
-HERE = Path(__file__).resolve().parent
 GROUPS = {  # sample name: (labelled seeds: theme required, note pattern), how many
     "reminiscence": (("leader", r"reminisc|anecdote|recollect|story of"), 100),
     "farm-houses": (("construction", r"house|dwelling|flats"), 40),
@@ -32,20 +32,13 @@ GROUPS = {  # sample name: (labelled seeds: theme required, note pattern), how m
 }
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-
-
 def main(corpus_dir: str, outfile: str) -> None:
     pool = read_jsonl(Path(corpus_dir) / "kcna-2015-2017.jsonl")
     labelled = {}
     for name in ("kcna-2011.jsonl", "kcna-2015-2017.jsonl", "kcna-2024.jsonl"):
         for r in read_jsonl(HERE.parent / name):
             labelled[r["id"]] = r
-    notes = {}
-    for path in sorted((HERE.parent / "readings").glob("first_*.jsonl")):
-        for r in read_jsonl(path):
-            notes[r["id"]] = r.get("note", "")
+    notes = first_reading_notes()
     pool = [r for r in pool if r["id"] not in labelled]
     emb = load_embedder("default", max_tokens=128)
     P = emb.embed([f"{r['title']}\n{r['text']}" for r in pool])
@@ -58,20 +51,10 @@ def main(corpus_dir: str, outfile: str) -> None:
                  and re.search(pattern, notes.get(r["id"], ""), re.I)]
         S = emb.embed([f"{r['title']}\n{r['text']}" for r in seeds])
         sim = (P @ S.T).max(axis=1)
-        picked = 0
-        for k in np.argsort(-sim):
-            if picked >= n:
-                break
-            if pool[k]["id"] in taken:
-                continue
-            taken.add(pool[k]["id"])
-            picked += 1
-            chosen.append({k2: pool[k][k2] for k2 in ("id", "date", "title")} | {"sample": f"neighbours:{group}"})
-        print(f"{group}: {len(seeds)} seeds, drew {picked}")
-    with open(outfile, "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"drew {len(chosen)} articles into {outfile}")
+        picked = take_nearest(np.argsort(-sim), pool, taken, n, f"neighbours:{group}")
+        chosen += picked
+        print(f"{group}: {len(seeds)} seeds, drew {len(picked)}")
+    write_draw(outfile, chosen)
 
 
 if __name__ == "__main__":

@@ -20,16 +20,16 @@ nearest article, so that no one dense genre (visits to Mangyongdae) fills the dr
     python labels/build/draw_targeted.py 5 ../shared/corpus labels/build/drawn-round5.jsonl
 """
 
-import json
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
+from drawing import first_reading_notes, take_nearest, write_draw
+from merge import HERE, read_jsonl
 
 from kcna_themes.embedding import load_embedder
 
-HERE = Path(__file__).resolve().parent
 LEADER_IN_TITLE = re.compile(r"Kim\s*(Jong\s*Un|Jong\s*Il|Il\s*Sung|Jong\s*Suk)|leader|General Secretary|Marshal", re.I)
 CULTURE = re.compile(r"food|dish|cook|stamp|craft|custom|folk|tomb|tradition|language|music|dress|costume|"
                      r"pavilion|kimchi|painting|heritage site|ancient|koguryo|koryo|archaeolog", re.I)
@@ -37,7 +37,8 @@ ROUND4 = [  # (pool corpus, sample name, seed test, how many)
     ("kcna-2011.jsonl", "heritage", lambda r: "heritage" in r["themes"] and "leader" not in r["themes"]
      and not r["date"].startswith("2011"), 100),
     ("kcna-2015-2017.jsonl", "heritage", lambda r: "heritage" in r["themes"] and "leader" not in r["themes"], 50),
-    ("kcna-2015-2017.jsonl", "foreign-acts", lambda r: r["themes"] == ["diplomacy"] and r["date"].startswith("2011"), 50),
+    ("kcna-2015-2017.jsonl", "foreign-acts",
+     lambda r: r["themes"] == ["diplomacy"] and r["date"].startswith("2011"), 50),
     ("kcna-2015-2017.jsonl", "leader-story", lambda r: "leader" in r["themes"]
      and not LEADER_IN_TITLE.search(r["title"] or ""), 100),
 ]
@@ -50,15 +51,8 @@ ROUND5 = [
 ROUNDS = {"4": ROUND4, "5": ROUND5}
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-
-
 def main(round_: str, corpus_dir: str, outfile: str) -> None:
-    notes = {}
-    for path in sorted((HERE.parent / "readings").glob("first_*.jsonl")):
-        for r in read_jsonl(path):
-            notes[r["id"]] = r.get("note", "")
+    notes = first_reading_notes()
     labelled = {}
     for name in ("kcna-2011.jsonl", "kcna-2015-2017.jsonl", "kcna-2024.jsonl"):
         for r in read_jsonl(HERE.parent / name):
@@ -83,20 +77,10 @@ def main(round_: str, corpus_dir: str, outfile: str) -> None:
             order = np.argsort(-sim.max(axis=1))
         else:  # each seed's nearest in turn
             order = np.argsort(-sim, axis=0).T.ravel(order="F")
-        picked = 0
-        for k in order:
-            if picked >= n:
-                break
-            if pool[k]["id"] in taken:
-                continue
-            taken.add(pool[k]["id"])
-            picked += 1
-            chosen.append({k2: pool[k][k2] for k2 in ("id", "date", "title")} | {"sample": f"neighbours:{group}"})
-        print(f"{corpus} {group}: {len(seeds)} seeds, drew {picked}")
-    with open(outfile, "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"drew {len(chosen)} articles into {outfile}")
+        picked = take_nearest(order, pool, taken, n, f"neighbours:{group}")
+        chosen += picked
+        print(f"{corpus} {group}: {len(seeds)} seeds, drew {len(picked)}")
+    write_draw(outfile, chosen)
 
 
 if __name__ == "__main__":
