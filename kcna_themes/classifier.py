@@ -9,6 +9,12 @@ one acting. Each theme then gets a class-weighted logistic regression, Platt-
 calibrated on held-out folds so its scores are probabilities, and a decision
 threshold chosen for F1 on out-of-fold scores.
 
+scikit-learn fits every part; the fitted classifier keeps only their numbers
+(each fold's weights and Platt scale, the vocabulary, idf and projection), and
+scores with numpy. That is what a model folder stores (``fitted_arrays``): a
+file of arrays, loaded without building any object and without skops, whose
+start-up cost was most of a single capture's tagging time.
+
 Because it inherits ``BaseEstimator`` and keeps every hyperparameter in
 ``__init__``, scikit-learn's ``clone``, ``cross_validate``, ``cross_val_predict``
 and ``GridSearchCV`` work on it directly, for example::
@@ -23,6 +29,7 @@ without it (``without_embedder``) and gets one again when loaded.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -61,15 +68,7 @@ class EmbeddingFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(self.embedder.embed(texts), dtype=np.float32)
 
 
-def compact_vocabulary(tfidf) -> None:
-    """Keep what the vectorizer needs to transform, as plain Python values.
-
-    ``stop_words_`` (every term cut by frequency) is for introspection only and would
-    be most of the saved model; numpy integers in ``vocabulary_`` would each be stored
-    by skops as an array of its own, which makes loading take seconds.
-    """
-    tfidf.stop_words_ = None
-    tfidf.vocabulary_ = {term: int(column) for term, column in tfidf.vocabulary_.items()}
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 
 
 class LexicalFeatures(TransformerMixin, BaseEstimator):
@@ -79,6 +78,14 @@ class LexicalFeatures(TransformerMixin, BaseEstimator):
     general-purpose encoder miss (names of places and projects, KCNA's stock
     phrases); on the labelled set they raise cross-validated macro-F1 (see
     benchmarks/README.md). Fitted on training texts only, without labels.
+
+    scikit-learn's ``TfidfVectorizer`` and ``TruncatedSVD`` learn the vocabulary, the
+    idf weights and the projection; what is kept is only those arrays, and
+    ``tfidf`` computes the vectorizer's transform from them (lower case, its token
+    pattern, English stop words dropped before bigrams are formed, sublinear tf,
+    l2 norm). So a fitted model is numbers and words, saved and loaded without
+    building any object, and scoring imports neither scikit-learn's text module nor
+    skops.
     """
 
     def __init__(self, dims: int = 256, vocabulary: int = 10_000, random_state: int = 0):
@@ -91,23 +98,75 @@ class LexicalFeatures(TransformerMixin, BaseEstimator):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         texts = _texts(X)
-        self.tfidf_ = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english",
-                                      max_features=self.vocabulary, dtype=np.float32)
+        tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english",
+                                max_features=self.vocabulary, dtype=np.float32)
         try:
-            tf = self.tfidf_.fit_transform(texts)
+            tf = tfidf.fit_transform(texts)
         except ValueError:  # too few texts for min_df=2
-            self.tfidf_.set_params(min_df=1)
-            tf = self.tfidf_.fit_transform(texts)
-        compact_vocabulary(self.tfidf_)
+            tfidf.set_params(min_df=1)
+            tf = tfidf.fit_transform(texts)
         dims = max(1, min(self.dims, tf.shape[1] - 1, tf.shape[0] - 1))
-        self.svd_ = TruncatedSVD(dims, random_state=self.random_state).fit(tf)
-        self.svd_.components_ = self.svd_.components_.astype(np.float32)  # halves the saved model
+        svd = TruncatedSVD(dims, random_state=self.random_state).fit(tf)
+        self._adopt(tfidf, svd.components_)
         return self
 
+    def _adopt(self, tfidf, components) -> None:
+        """Keep what a fitted vectorizer and SVD projection need to transform, as arrays."""
+        self.terms_ = np.asarray(tfidf.get_feature_names_out(), dtype=str)
+        self.idf_ = np.asarray(tfidf.idf_, dtype=np.float32)
+        self.stop_words_ = np.asarray(sorted(tfidf.get_stop_words() or ()), dtype=str)
+        self.components_ = np.asarray(components, dtype=np.float32)
+        self.__dict__.pop("_columns", None)
+
+    @property
+    def n_components(self) -> int:
+        return int(self.components_.shape[0])
+
+    def tfidf(self, X):
+        """The texts' TF-IDF rows (a sparse matrix, columns ``terms_``), as the fitted
+        ``TfidfVectorizer`` would give them."""
+        from scipy.sparse import csr_matrix
+
+        check_is_fitted(self, "components_")
+        if getattr(self, "_columns", None) is None:
+            self._columns = {str(term): j for j, term in enumerate(self.terms_)}
+            self._stop = frozenset(str(w) for w in self.stop_words_)
+        columns, stop = self._columns, self._stop
+        data: list[float] = []
+        indices: list[int] = []
+        indptr = [0]
+        for text in _texts(X):
+            words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+            counts: dict[int, int] = {}
+            for term in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+                j = columns.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            values = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1) * self.idf_[cols]
+            norm = np.sqrt(np.dot(values, values))
+            data.extend(values / norm if norm > 0 else values)
+            indices.extend(cols)
+            indptr.append(len(indices))
+        return csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int64), indptr),
+                          shape=(len(indptr) - 1, len(self.terms_)))
+
     def transform(self, X) -> np.ndarray:
-        check_is_fitted(self, "svd_")
-        Z = self.svd_.transform(self.tfidf_.transform(_texts(X))).astype(np.float32)
+        Z = np.asarray(self.tfidf(X) @ self.components_.T, dtype=np.float32)
         return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_columns", None)
+        state.pop("_stop", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Read lexical features saved with their scikit-learn parts (model format 2, skops; 0.x pickles)."""
+        tfidf, svd = state.pop("tfidf_", None), state.pop("svd_", None)
+        self.__dict__.update(state)
+        if tfidf is not None and svd is not None:
+            self._adopt(tfidf, svd.components_)
 
 
 _LEADER = (r"(?:Kim\s+(?:Jong\s+Un|Jong\s+Il|Il\s+Sung|Jong\s+Suk)|Supreme\s+Leader|General\s+Secretary|"
@@ -192,8 +251,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ learning
 
-    def _binarize(self, y) -> np.ndarray:
-        """y as an (n, k) 0/1 matrix, with ``binarizer_`` naming its columns."""
+    def _binarize(self, y) -> tuple[np.ndarray, list[str]]:
+        """y as an (n, k) 0/1 matrix, and the themes naming its columns."""
         from sklearn.preprocessing import MultiLabelBinarizer
 
         columns = getattr(y, "columns", None)
@@ -214,8 +273,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if self.themes is not None and list(self.themes) != names:
             Y = Y[:, [names.index(t) for t in self.themes]]
             names = list(self.themes)
-        self.binarizer_ = MultiLabelBinarizer(classes=names).fit([names])
-        return Y
+        return Y, names
 
     def _theme_model(self, y: np.ndarray):
         from sklearn.calibration import CalibratedClassifierCV
@@ -248,19 +306,19 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         positives among those rows falls back to all rows.
         """
         texts = _texts(X)
-        Y = self._binarize(y)
+        Y, names = self._binarize(y)
         if len(texts) != len(Y):
             raise ValueError(f"{len(texts)} texts but {len(Y)} rows of labels")
-        self.classes_ = np.array(self.binarizer_.classes_)
+        self.classes_ = np.array(names, dtype=str)
         E = EmbeddingFeatures(self.embedder).transform(texts)
         self.n_embedding_dims_ = E.shape[1]
         self.lexical_ = (LexicalFeatures(self.lexical_dims, self.lexical_vocabulary, self.random_state).fit(texts)
                          if self.lexical_dims else None)
         F = E if self.lexical_ is None else np.hstack([E, self.lexical_.transform(texts)])
         k = Y.shape[1]
-        self.actor_columns_ = [j for j, t in enumerate(self.binarizer_.classes_) if t in self.actor_themes]
+        self.actor_columns_ = [j for j, t in enumerate(self.classes_) if t in self.actor_themes]
         A = ActorFeatures().transform(texts) if self.actor_columns_ else None
-        self.estimators_ = [self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j]) for j in range(k)]
+        self._adopt([self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j]) for j in range(k)])
         oof = self._out_of_fold(F, A, Y)
         rows = np.ones(len(Y), dtype=bool) if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
         thresholds = []
@@ -269,6 +327,27 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             thresholds.append(0.5 if np.isnan(oof[0, j]) else best_f1_threshold(Y[use, j], oof[use, j]))
         self.thresholds_ = np.array(thresholds)
         return self
+
+    def _adopt(self, models: list) -> None:
+        """Keep each theme's fitted model as numbers: for every calibration fold, the
+        logistic regression's weights and intercept and the Platt scale (a, b), whose
+        probability is 1 / (1 + exp(a * decision + b)), averaged over the folds as
+        ``CalibratedClassifierCV`` does; a theme too rare to learn keeps its base rate."""
+        self.coefs_, self.intercepts_, self.platt_, priors = [], [], [], []
+        for model in models:
+            folds = getattr(model, "calibrated_classifiers_", None) or []
+            for fold in folds:
+                if list(fold.estimator.classes_) != [0, 1] or len(fold.calibrators) != 1:
+                    raise ModelError("a theme model that is not a binary 0/1 regression cannot be kept")
+            self.coefs_.append(np.array([np.ravel(f.estimator.coef_) for f in folds], dtype=np.float64))
+            self.intercepts_.append(np.array([float(f.estimator.intercept_[0]) for f in folds]))
+            self.platt_.append(np.array([[f.calibrators[0].a_, f.calibrators[0].b_] for f in folds], dtype=np.float64))
+            if folds:
+                priors.append(np.nan)
+            else:  # a DummyClassifier: the positive class's share of the training labels
+                classes = list(model.classes_)
+                priors.append(float(model.class_prior_[classes.index(1)]) if 1 in classes else 0.0)
+        self.priors_ = np.array(priors)
 
     def _for_theme(self, F: np.ndarray, A: np.ndarray | None, j: int) -> np.ndarray:
         """Theme j's features: the shared ones, and who acts for the themes that use it."""
@@ -300,9 +379,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     @property
     def themes_(self) -> list[str]:
-        """The themes, in column order, as the fitted binarizer names them."""
-        check_is_fitted(self, "binarizer_")
-        return [str(t) for t in self.binarizer_.classes_]
+        """The themes, in column order."""
+        check_is_fitted(self, "classes_")
+        return [str(t) for t in self.classes_]
 
     def predict_proba(self, X, embeddings: np.ndarray | None = None) -> np.ndarray:
         """(n, k) probabilities; column j is ``themes_[j]``.
@@ -310,16 +389,23 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         ``embeddings``: the texts' vectors from this classifier's embedder, when the
         caller has them already (``tag`` keeps them to mark near-duplicates).
         """
-        check_is_fitted(self, "estimators_")
+        check_is_fitted(self, "coefs_")
         texts = _texts(X)
         if not texts:
-            return np.zeros((0, len(self.estimators_)))
+            return np.zeros((0, len(self.coefs_)))
         if embeddings is not None and len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         F = self._features(texts, embeddings)
         A = ActorFeatures().transform(texts) if self.actor_columns_ else None
-        return np.column_stack([_positive_column(est, self._for_theme(F, A, j))
-                                for j, est in enumerate(self.estimators_)])
+        columns = []
+        for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
+            if not len(coef):
+                columns.append(np.full(len(texts), self.priors_[j]))
+                continue
+            decision = self._for_theme(F, A, j).astype(np.float64) @ coef.T + intercept
+            with np.errstate(over="ignore"):
+                columns.append((1.0 / (1.0 + np.exp(platt[:, 0] * decision + platt[:, 1]))).mean(axis=1))
+        return np.column_stack(columns)
 
     def predict(self, X) -> np.ndarray:
         """(n, k) 0/1 decisions: each theme's probability against its own threshold."""
@@ -333,22 +419,77 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         bare.embedder = None
         return bare
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Read a classifier saved by an earlier version: one pickled by kcna-themes 0.x
-        (``--trust-pickle``) took embeddings and texts apart and named its themes in
-        ``themes_``; one saved before who-acts features reads none."""
-        if "binarizer_" not in state and "themes_" in state:
-            from sklearn.preprocessing import MultiLabelBinarizer
+    def fitted_arrays(self) -> dict[str, np.ndarray]:
+        """Everything the fitted classifier scores with, as named numpy arrays (no
+        objects): what a model folder stores, and ``from_fitted_arrays`` reads back."""
+        check_is_fitted(self, "coefs_")
+        params = {k: (list(v) if isinstance(v, tuple) else v)
+                  for k, v in self.get_params(deep=False).items() if k != "embedder"}
+        arrays = {"params": np.array(json.dumps(params)), "themes": np.asarray(self.classes_, dtype=str),
+                  "thresholds": np.asarray(self.thresholds_, dtype=np.float64),
+                  "n_embedding_dims": np.array(self.n_embedding_dims_),
+                  "actor_columns": np.asarray(self.actor_columns_, dtype=np.int64),
+                  "priors": self.priors_}
+        for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
+            arrays |= {f"coef_{j}": coef, f"intercept_{j}": intercept, f"platt_{j}": platt}
+        if self.lexical_ is not None:
+            arrays |= {f"lexical_{name}": getattr(self.lexical_, f"{name}_")
+                       for name in ("terms", "idf", "stop_words", "components")}
+        return arrays
 
-            names = list(state.pop("themes_"))
-            state["binarizer_"] = MultiLabelBinarizer(classes=names).fit([names])
-            state["classes_"] = np.array(names)
+    @classmethod
+    def from_fitted_arrays(cls, arrays) -> ThemeClassifier:
+        """The classifier ``fitted_arrays`` describes; raises ``KeyError`` or ``ValueError``
+        when an array is missing or has the wrong shape."""
+        themes = [str(t) for t in arrays["themes"]]
+        known = {"params", "themes", "thresholds", "n_embedding_dims", "actor_columns", "priors"} | {
+            f"{kind}_{j}" for kind in ("coef", "intercept", "platt") for j in range(len(themes))} | {
+            f"lexical_{name}" for name in ("terms", "idf", "stop_words", "components")}
+        unknown = sorted(set(arrays.keys()) - known)
+        if unknown:
+            raise ValueError(f"arrays this format does not have: {', '.join(unknown)}")
+        params = json.loads(str(arrays["params"]))
+        clf = cls(**params)
+        clf.classes_ = np.asarray(themes, dtype=str)
+        clf.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
+        clf.n_embedding_dims_ = int(arrays["n_embedding_dims"])
+        clf.actor_columns_ = [int(j) for j in arrays["actor_columns"]]
+        clf.priors_ = np.asarray(arrays["priors"], dtype=np.float64)
+        clf.coefs_ = [np.asarray(arrays[f"coef_{j}"], dtype=np.float64) for j in range(len(themes))]
+        clf.intercepts_ = [np.asarray(arrays[f"intercept_{j}"], dtype=np.float64) for j in range(len(themes))]
+        clf.platt_ = [np.asarray(arrays[f"platt_{j}"], dtype=np.float64).reshape(-1, 2) for j in range(len(themes))]
+        clf.lexical_ = None
+        if "lexical_components" in arrays:
+            clf.lexical_ = LexicalFeatures(clf.lexical_dims, clf.lexical_vocabulary, clf.random_state)
+            for name in ("terms", "idf", "stop_words", "components"):
+                setattr(clf.lexical_, f"{name}_", np.asarray(arrays[f"lexical_{name}"]))
+        lexical = clf.lexical_.n_components if clf.lexical_ is not None else 0
+        for j, (coef, intercept, platt) in enumerate(zip(clf.coefs_, clf.intercepts_, clf.platt_)):
+            width = clf.n_embedding_dims_ + lexical + (5 if j in clf.actor_columns_ else 0)
+            if (len(coef) and (coef.ndim != 2 or coef.shape[1] != width)) or not (
+                    len(coef) == len(intercept) == len(platt)):
+                raise ValueError(f"theme {themes[j]!r}: weights of shape {coef.shape}, expected (folds, {width})")
+        if not len(themes) == len(clf.thresholds_) == len(clf.priors_):
+            raise ValueError(f"{len(themes)} themes but {len(clf.thresholds_)} thresholds")
+        return clf
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Read a classifier saved by an earlier version, with its scikit-learn models:
+        one pickled by kcna-themes 0.x (``--trust-pickle``) took embeddings and texts
+        apart and named its themes in ``themes_``; one saved with skops (model format 2)
+        named them in ``binarizer_``; one saved before who-acts features reads none."""
+        if "themes_" in state:
+            state["classes_"] = np.asarray(list(state.pop("themes_")), dtype=str)
             state["n_embedding_dims_"] = state.pop("n_features_in_")
             state.setdefault("embedder", None)
             state.setdefault("themes", None)
+        state.pop("binarizer_", None)
+        models = state.pop("estimators_", None)
         state.setdefault("actor_themes", ())
         state.setdefault("actor_columns_", [])
         self.__dict__.update(state)
+        if models is not None:
+            self._adopt(models)
 
 
 def _positive_column(estimator, X: np.ndarray) -> np.ndarray:

@@ -67,14 +67,12 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if len(re.findall(r"[^\W\d_]+", s)) >= MIN_SENTENCE_WORDS]
 
 
-def lexical_weights(estimator, n_embedding_dims: int, n_lexical_dims: int) -> np.ndarray | None:
+def lexical_weights(coefs: np.ndarray, n_embedding_dims: int, n_lexical_dims: int) -> np.ndarray | None:
     """A theme's logistic-regression weights on the lexical features (which follow the
     embedding; a theme that reads who acts has those after them), averaged over the
-    calibration folds; None for a theme too rare to learn (a ``DummyClassifier``)."""
-    folds = getattr(estimator, "calibrated_classifiers_", None)
-    if not folds:
+    calibration folds (``coefs``: one row per fold); None for a theme too rare to learn."""
+    if not len(coefs):
         return None
-    coefs = [np.ravel(fold.estimator.coef_) for fold in folds]
     return np.mean(coefs, axis=0)[n_embedding_dims:n_embedding_dims + n_lexical_dims]
 
 
@@ -89,12 +87,12 @@ def term_contributions(lexical: LexicalFeatures, weights: np.ndarray, texts: Seq
     exactly to the lexical block's share of the decision function (the intercept and
     the embedding block aside); + pushes towards the theme, - away from it.
     """
-    X = lexical.tfidf_.transform(list(texts)).tocsr()
-    components = np.asarray(lexical.svd_.components_, dtype=np.float32)
+    X = lexical.tfidf(list(texts))
+    components = lexical.components_
     Z = np.asarray(X @ components.T, dtype=np.float32)
     norms = np.maximum(np.linalg.norm(Z, axis=1), 1e-12)
     term_weights = components.T @ np.asarray(weights, dtype=np.float32)
-    names = lexical.tfidf_.get_feature_names_out()
+    names = lexical.terms_
     out = []
     for i in range(X.shape[0]):
         row = X.getrow(i)
@@ -118,8 +116,8 @@ class Explainer:
         self.neighbours = neighbours
         clf = model.classifier
         self._weights = ([None] * len(model.themes) if clf.lexical_ is None
-                         else [lexical_weights(est, clf.n_embedding_dims_, clf.lexical_.svd_.components_.shape[0])
-                               for est in clf.estimators_])
+                         else [lexical_weights(coefs, clf.n_embedding_dims_, clf.lexical_.n_components)
+                               for coefs in clf.coefs_])
 
     def themes_to_explain(self, probs: np.ndarray, asked: Iterable[str] = ()) -> list[str]:
         """The themes tagged (strongest first), then those asked for that are not."""

@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .errors import ModelError
 
-FORMAT_VERSION = 2  # 2: classifier stored with skops; 1: a joblib pickle (read only with --trust-pickle)
+FORMAT_VERSION = 3  # 3: classifier stored as numpy arrays; 2: with skops; 1: a joblib pickle (--trust-pickle)
 METADATA_FILE = "metadata.json"
 
 
@@ -68,7 +68,7 @@ class ClassifierFile:
 
     file: str
     sha256: str
-    format: str  # "skops" or "joblib"
+    format: str  # "npz", "skops" or "joblib"
     params: dict = field(default_factory=dict)
 
     @classmethod
@@ -79,7 +79,7 @@ class ClassifierFile:
         if Path(name).name != name:
             raise ModelError(f"{where} is corrupt: the classifier file {name!r} is not in the model folder")
         fmt = _field(data, "format", str, where, optional=True) or ("joblib" if version < 2 else "skops")
-        if fmt not in ("skops", "joblib"):
+        if fmt not in ("npz", "skops", "joblib"):
             raise ModelError(f"{where} is corrupt: unknown classifier format {fmt!r}")
         params = {k: v for k, v in data.items() if k not in ("file", "sha256", "format")}
         return cls(name, _field(data, "sha256", str, where), fmt, params)

@@ -1,11 +1,16 @@
 """The model folder: a classifier file and ``metadata.json``, saved and loaded safely.
 
-The classifier is stored with skops, not pickle, and loaded with an explicit
-list of trusted types: a model folder someone else made can hold only scikit-learn
-parts and this package's own estimators, never code that runs on loading. (A
-checksum beside a pickle proves nothing: whoever made the pickle made the
-checksum.) Folders from kcna-themes 0.x hold a joblib pickle; they load only when
-the caller says it trusts them (``trust_pickle``, ``--trust-pickle``).
+The classifier is stored as named numpy arrays (``classifier.npz``, read with
+``allow_pickle=False``): weights, thresholds, vocabulary, and its hyperparameters
+as JSON. Loading builds nothing but arrays, so a model folder someone else made
+cannot run code, and it needs neither skops nor a walk of scikit-learn's
+estimators (3 s of every run's start-up when the file was skops). (A checksum
+beside a pickle proves nothing: whoever made the pickle made the checksum.)
+
+Older folders still load: model format 2 stored the classifier with skops, loaded
+with an explicit list of trusted types; folders from kcna-themes 0.x hold a joblib
+pickle, which loads only when the caller says it trusts it (``trust_pickle``,
+``--trust-pickle``).
 
 Loading reads and checks the metadata (format, field types, embedder, checksum)
 before it opens the classifier file, and gives the classifier the embedder it was
@@ -40,10 +45,11 @@ from .metadata import (
     write_metadata,
 )
 
-CLASSIFIER_FILE = "classifier.skops"
+CLASSIFIER_FILE = "classifier.npz"
 
-# Everything a ThemeClassifier is made of, beyond what skops trusts by default.
-# Loading refuses a file holding any other type, before building anything from it.
+# Everything a ThemeClassifier of model format 2 (skops) is made of, beyond what
+# skops trusts by default. Loading refuses a file holding any other type, before
+# building anything from it.
 TRUSTED_TYPES = [
     "kcna_themes.classifier.ThemeClassifier",
     "kcna_themes.classifier.LexicalFeatures",
@@ -106,24 +112,21 @@ def training_hash(ids: Sequence[str], texts: Sequence[str], Y: np.ndarray, theme
 def save_model(folder, classifier: ThemeClassifier, embedder: EmbedderSpec, training: dict,
                evaluation: dict | None) -> ThemeModel:
     """Write the model folder: classifier first (without its embedder), then metadata, each atomically."""
-    import zipfile
-
     import sklearn
-    import skops.io
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    blob = skops.io.dumps(classifier.without_embedder(), compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    blob = _npz_bytes(classifier.fitted_arrays())
     with atomic_write(folder / CLASSIFIER_FILE, "wb") as fh:
         fh.write(blob)
-    for old in ("classifier.joblib",):  # a retrained 0.x folder keeps no stale pickle beside it
+    for old in ("classifier.joblib", "classifier.skops"):  # a retrained older folder keeps no stale file
         (folder / old).unlink(missing_ok=True)
     digest = hashlib.sha256(blob).hexdigest()
     themes = classifier.themes_
     metadata = ModelMetadata(
         format_version=FORMAT_VERSION, model_id=digest[:16], embedder=embedder, themes=themes,
         thresholds={t: round(float(v), 4) for t, v in zip(themes, classifier.thresholds_)},
-        classifier=ClassifierFile(CLASSIFIER_FILE, digest, "skops", {
+        classifier=ClassifierFile(CLASSIFIER_FILE, digest, "npz", {
             "C": classifier.C, "class_weight": classifier.class_weight, "lexical_dims": classifier.lexical_dims,
             "lexical_vocabulary": classifier.lexical_vocabulary,
             "actor_themes": list(classifier.actor_themes),
@@ -136,13 +139,32 @@ def save_model(folder, classifier: ThemeClassifier, embedder: EmbedderSpec, trai
     return ThemeModel(classifier, metadata, folder)
 
 
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """The arrays as an ``.npz`` file (what ``np.load`` reads), byte for byte the same
+    for the same arrays: no timestamps, so a model's id is a function of the model."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, value in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.asanyarray(value), allow_pickle=False)
+    return buffer.getvalue()
+
+
 def _load_classifier(path: Path, blob: bytes, fmt: str, trust_pickle: bool) -> ThemeClassifier:
+    import io
+
+    if fmt == "npz":
+        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+            return ThemeClassifier.from_fitted_arrays(arrays)
     if fmt == "joblib":
         if not trust_pickle:
             raise ModelError(f"{path} is a pickle (a model folder of kcna-themes 0.x), which can run any code "
                              f"when loaded: if you trust where it came from, pass --trust-pickle, or retrain")
-        import io
-
         import joblib
 
         return joblib.load(io.BytesIO(blob))

@@ -183,7 +183,7 @@ def test_unusable_model_folders_exit_2_with_a_clear_message(tmp_path, model_dir,
             (folder / f.name).write_bytes(f.read_bytes())
         meta = json.loads((folder / "metadata.json").read_text())
     if damage == "corrupt":
-        (folder / "classifier.skops").write_bytes(b"PK\x03\x04garbage")
+        (folder / "classifier.npz").write_bytes(b"PK\x03\x04garbage")
         expected = "checksum does not match"
     elif damage == "other embedder":
         meta["embedder"]["id"] = "sentence-transformers/paraphrase-mpnet-base-v2|torch|truncate"
@@ -268,7 +268,7 @@ def test_a_sample_that_is_not_text_refuses_the_labelled_file_naming_the_line(tmp
 
 
 @pytest.mark.parametrize("field, value", [("themes", "leader"), ("embedder", "fake-hash-64"),
-                                          ("thresholds", ["leader"]), ("classifier", "classifier.skops")])
+                                          ("thresholds", ["leader"]), ("classifier", "classifier.npz")])
 def test_metadata_with_a_field_of_the_wrong_type_is_refused_as_corrupt(tmp_path, model_dir, fake_embedder,
                                                                       field, value):
     folder = tmp_path / "model"

@@ -68,15 +68,14 @@ def test_sentences_of_empty_or_odd_text():
 def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitted):
     clf, texts = fitted
     j = clf.themes_.index("leader")
-    fold = clf.estimators_[j].calibrated_classifiers_[0].estimator
+    coef = clf.coefs_[j][0]  # the first calibration fold's regression
     d = clf.n_embedding_dims_
     text = texts[0]
-    lex = clf.lexical_.svd_.n_components
+    lex = clf.lexical_.n_components
     actors = ActorFeatures().transform([text])  # leader reads who acts too, after the lexical block
     F = np.hstack([FakeEmbedder().embed([text]), clf.lexical_.transform([text]), actors])
-    lexical_share = (fold.decision_function(F)[0] - fold.intercept_[0] - F[0, :d] @ fold.coef_[0, :d]
-                     - actors[0] @ fold.coef_[0, d + lex:])
-    terms = term_contributions(clf.lexical_, fold.coef_[0, d:d + lex], [text])[0]
+    lexical_share = F[0] @ coef - F[0, :d] @ coef[:d] - actors[0] @ coef[d + lex:]
+    terms = term_contributions(clf.lexical_, coef[d:d + lex], [text])[0]
     assert terms and sum(v for _, v in terms) == pytest.approx(lexical_share, rel=1e-4, abs=1e-5)
     assert [abs(v) for _, v in terms] == sorted((abs(v) for _, v in terms), reverse=True)
 
@@ -84,8 +83,8 @@ def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitt
 def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
     clf, _ = fitted
     j = clf.themes_.index("sport")
-    weights = lexical_weights(clf.estimators_[j], clf.n_embedding_dims_, clf.lexical_.svd_.n_components)
-    assert weights is not None and weights.shape == (clf.lexical_.svd_.n_components,)
+    weights = lexical_weights(clf.coefs_[j], clf.n_embedding_dims_, clf.lexical_.n_components)
+    assert weights is not None and weights.shape == (clf.lexical_.n_components,)
     terms = dict(term_contributions(clf.lexical_, weights, ["the football players won the match"])[0])
     assert terms["football"] > 0 and terms["players"] > 0
     assert "harvest" not in terms  # absent from the text: no contribution
@@ -94,9 +93,7 @@ def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
 
 
 def test_no_lexical_weights_for_a_theme_too_rare_to_learn():
-    from sklearn.dummy import DummyClassifier
-
-    assert lexical_weights(DummyClassifier().fit([[0], [1]], [0, 0]), 1, 1) is None
+    assert lexical_weights(np.zeros((0, 3)), 1, 1) is None  # no folds: the theme's base rate
 
 
 # ------------------------------------------------------------------ the explainer

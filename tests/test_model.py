@@ -1,6 +1,7 @@
 """The classifier: probabilities, thresholds, columns by name, and the model folder."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from kcna_themes.model import load_model, save_model
 
 from .conftest import FakeEmbedder, make_labelled
 
+DATA = Path(__file__).parent / "data"
 THEMES = ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
 
 
@@ -44,16 +46,54 @@ def test_classifier_learns_the_themes_it_was_given(fitted, data):
     assert scores["macro_f1"] > 0.9
 
 
-def test_columns_follow_each_estimator_classes_not_position(fitted, data):
-    texts, _ = data
-    est = fitted.estimators_[0]
-    est.classes_ = est.classes_[::-1]  # a sub-model that lists the positive class first
-    try:
-        flipped = fitted.predict_proba(texts)[:, 0]
-    finally:
-        est.classes_ = est.classes_[::-1]
-    normal = fitted.predict_proba(texts)[:, 0]
-    assert np.allclose(flipped, 1 - normal)
+def test_a_model_saved_with_skops_by_an_earlier_version_loads_and_scores_as_it_did():
+    """tests/data/model-format-2 was saved by the skops version of this package, with
+    scikit-learn's own models inside (one theme too rare to learn); the numbers it
+    scored then are in expected.json."""
+    folder = DATA / "model-format-2"
+    expected = json.loads((folder / "expected.json").read_text())
+    model = load_model(folder, FakeEmbedder())
+    assert model.metadata.format_version == 2 and model.metadata.classifier.format == "skops"
+    assert np.allclose(model.score(expected["texts"]), expected["probabilities"], atol=1e-6)
+
+
+def test_loading_a_model_imports_neither_skops_nor_torch(tmp_path, fitted):
+    import subprocess
+    import sys
+
+    _save(tmp_path, fitted)
+    code = ("import sys\nfrom kcna_themes.model import load_model\n"
+            f"m = load_model({str(tmp_path / 'm')!r})\n"
+            "print(sorted(name for name in ('skops', 'torch') if name in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_model_file_of_arrays_that_holds_an_object_is_refused(tmp_path, fitted):
+    import io
+
+    _save(tmp_path, fitted)
+    buffer = io.BytesIO()
+    planted = np.array([Planted()], dtype=object)
+    for arrays in (fitted.fitted_arrays() | {"thresholds": planted}, fitted.fitted_arrays() | {"extra": planted}):
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        _replace_classifier(tmp_path / "m", buffer.getvalue(), "classifier.npz", FORMAT_VERSION, fmt="npz")
+        with pytest.raises(ModelError, match="cannot be loaded"):
+            load_model(tmp_path / "m", FakeEmbedder())
+    assert Planted.marks == []
+
+
+def test_a_model_file_of_arrays_with_a_missing_or_misshapen_array_is_refused(tmp_path, fitted):
+    arrays = fitted.fitted_arrays()
+    _save(tmp_path, fitted)
+    from kcna_themes.model import _npz_bytes
+
+    for broken in ({k: v for k, v in arrays.items() if k != "coef_0"},
+                   arrays | {"coef_3": arrays["coef_3"][:, :-1]}):
+        _replace_classifier(tmp_path / "m", _npz_bytes(broken), "classifier.npz", FORMAT_VERSION, fmt="npz")
+        with pytest.raises(ModelError, match="cannot be loaded"):
+            load_model(tmp_path / "m", FakeEmbedder())
 
 
 def test_best_f1_threshold_separates_a_clean_split():
@@ -117,7 +157,7 @@ def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, f
     with pytest.raises(ModelError, match="newer than this kcna-themes"):
         read_metadata(folder)
     (folder / "metadata.json").write_text(json.dumps(meta))
-    (folder / "classifier.skops").write_bytes(b"not a model")
+    (folder / "classifier.npz").write_bytes(b"not a model")
     with pytest.raises(ModelError, match="checksum does not match"):
         load_model(folder)
     (folder / "metadata.json").write_text("{ half a file")
@@ -143,7 +183,9 @@ class Planted:
         Planted.marks.append(state)
 
 
-def _replace_classifier(folder, blob: bytes, name: str, version: int):
+def _replace_classifier(folder, blob: bytes, name: str, version: int, fmt: str | None = None):
+    """Put ``blob`` in as the classifier file; without ``fmt`` the metadata names no
+    format, as folders before model format 3 did not."""
     import hashlib
 
     (folder / name).write_bytes(blob)
@@ -151,6 +193,8 @@ def _replace_classifier(folder, blob: bytes, name: str, version: int):
     meta["format_version"] = version
     meta["classifier"].update(file=name, sha256=hashlib.sha256(blob).hexdigest())
     meta["classifier"].pop("format", None)
+    if fmt:
+        meta["classifier"]["format"] = fmt
     (folder / "metadata.json").write_text(json.dumps(meta))
 
 
@@ -160,7 +204,7 @@ def test_a_model_file_holding_an_untrusted_type_is_refused_before_anything_is_bu
     _save(tmp_path, fitted)
     planted = Planted()
     planted.payload = "ran"
-    _replace_classifier(tmp_path / "m", skops.io.dumps(planted), "classifier.skops", FORMAT_VERSION)
+    _replace_classifier(tmp_path / "m", skops.io.dumps(planted), "classifier.skops", 2)
     with pytest.raises(ModelError, match="does not trust.*Planted"):
         load_model(tmp_path / "m", FakeEmbedder())
     assert Planted.marks == []
@@ -189,7 +233,7 @@ def test_scikit_learn_tools_work_on_the_classifier(data, fitted):
     texts, Y = data
     clf = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, lexical_dims=16)
     fresh = clone(fitted)
-    assert fresh.get_params()["themes"] == THEMES and not hasattr(fresh, "estimators_")
+    assert fresh.get_params()["themes"] == THEMES and not hasattr(fresh, "coefs_")
     P = cross_val_predict(clf, np.array(texts, dtype=object), Y, cv=KFold(3, shuffle=True, random_state=0),
                           method="predict_proba")
     assert P.shape == Y.shape and theme_scores(Y, P >= 0.5, THEMES)["macro_f1"] > 0.8
@@ -223,12 +267,11 @@ def test_who_acts_counts_a_leader_as_the_subject_not_a_passing_mention():
 
 def test_only_the_actor_themes_read_who_acts(fitted, data):
     texts, Y = data
-    width = {t: est.calibrated_classifiers_[0].estimator.coef_.shape[1]
-             for t, est in zip(fitted.themes_, fitted.estimators_)}
+    width = {t: coefs.shape[1] for t, coefs in zip(fitted.themes_, fitted.coefs_)}
     assert width["leader"] == width["sport"] + 5
     assert len({w for t, w in width.items() if t != "leader"}) == 1
     plain = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, actor_themes=()).fit(texts, Y)
-    assert plain.estimators_[0].calibrated_classifiers_[0].estimator.coef_.shape[1] == width["sport"]
+    assert plain.coefs_[0].shape[1] == width["sport"]
     assert plain.predict_proba(texts).shape == fitted.predict_proba(texts).shape
 
     import pickle  # a classifier saved before who-acts features existed reads none, and scores as before
@@ -238,3 +281,25 @@ def test_only_the_actor_themes_read_who_acts(fitted, data):
     older.embedder = FakeEmbedder()
     assert older.get_params()["actor_themes"] == ()
     assert np.allclose(older.predict_proba(texts), plain.predict_proba(texts))
+
+
+def test_lexical_features_compute_what_scikit_learns_vectorizer_and_svd_compute(data):
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from kcna_themes.classifier import LexicalFeatures
+
+    texts, _ = data
+    lexical = LexicalFeatures(dims=8, vocabulary=200).fit(texts)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english",
+                                 max_features=200, dtype=np.float32).fit(texts)
+    odd = ["", "THE Football, football; FOOTBALL!! of the match", "Ünïcödé wörds and the harvest harvest",
+           "a b c 1 22 333", texts[0] + " " + texts[1]]
+    ours, theirs = lexical.tfidf(texts + odd), vectorizer.transform(texts + odd)
+    assert list(lexical.terms_) == list(vectorizer.get_feature_names_out())
+    assert ours.shape == theirs.shape and abs(ours - theirs).max() < 1e-6
+    svd = TruncatedSVD(8, random_state=0).fit(vectorizer.fit_transform(texts))
+    assert np.allclose(np.abs(lexical.components_), np.abs(svd.components_), atol=1e-4)
+    Z = theirs @ lexical.components_.T  # the projection the SVD learned, of scikit-learn's rows
+    Z /= np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+    assert np.allclose(lexical.transform(texts + odd), Z, atol=1e-5)
