@@ -72,10 +72,9 @@ def _max_seq_length(model_dir: Path) -> int:
     return 256
 
 
-def _export_and_quantize(model_dir: Path, work: Path) -> str:
-    """PyTorch traces the Hugging Face model to ONNX; ONNX Runtime quantizes its weights to int8."""
+def export_fp32(model_dir: Path, target: Path) -> str:
+    """PyTorch traces the Hugging Face model to ONNX (fp32, dynamic batch and length)."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -95,14 +94,26 @@ def _export_and_quantize(model_dir: Path, work: Path) -> str:
     axes = {0: "batch", 1: "tokens"}
     names = ["input_ids", "attention_mask", "token_type_ids"]
     with torch.no_grad():
-        torch.onnx.export(LastHiddenState(hf), dummy, str(work / "model_fp32.onnx"), input_names=names,
+        torch.onnx.export(LastHiddenState(hf), dummy, str(target), input_names=names,
                           output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                           dynamic_axes={n: axes for n in names + ["last_hidden_state"]})
-    quantize_dynamic(str(work / "model_fp32.onnx"), str(work / "model_int8.onnx"), weight_type=QuantType.QInt8,
-                     per_channel=True, reduce_range=False,
-                     extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
-    (work / "model_fp32.onnx").unlink()
     return torch.__version__
+
+
+def quantize_int8(source: Path, target: Path, **extra_options) -> None:
+    """ONNX Runtime's dynamic quantization of the weights to int8, as the encoder is built."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
+                     extra_options={"WeightSymmetric": True, "ActivationSymmetric": False, **extra_options})
+
+
+def _export_and_quantize(model_dir: Path, work: Path) -> str:
+    """PyTorch traces the Hugging Face model to ONNX; ONNX Runtime quantizes its weights to int8."""
+    torch_version = export_fp32(model_dir, work / "model_fp32.onnx")
+    quantize_int8(work / "model_fp32.onnx", work / "model_int8.onnx")
+    (work / "model_fp32.onnx").unlink()
+    return torch_version
 
 
 def build_onnx_int8(model_dir: Path, target: Path) -> None:
