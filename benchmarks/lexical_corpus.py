@@ -1,0 +1,80 @@
+"""Would the lexical features generalise better learned from the unlabelled corpora too?
+
+The TF-IDF vocabulary and its SVD projection are learned from the training texts only,
+about 3,000 labelled articles. Here they also learn from up to N unlabelled articles of
+the *training* eras' corpora (never the test era's, never a labelled article), labels
+untouched, on the splits of benchmarks/eras.py, with the shipped recipe otherwise:
+
+    python benchmarks/lexical_corpus.py labels/*.jsonl --extra 8000 30000 | tee benchmarks/lexical_corpus.txt
+
+Each line is the mean over ``--seeds`` random states; 0 extra articles is the shipped
+recipe. Reads ../shared/corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from eras import SPLITS, embed, held_out_scores, in_era, read_eras
+from joblib import Parallel, delayed
+
+from kcna_themes import classifier
+from kcna_themes.captures import capture_from_record
+
+CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+FIT = classifier.LexicalFeatures.fit
+
+
+def unlabelled(eras: list[str], exclude: set[str], n: int) -> list[str]:
+    """Up to n articles of the eras' corpora that are not labelled, in a fixed random order."""
+    texts = []
+    for path in sorted(CORPORA.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            for line, record in enumerate(map(json.loads, fh), 1):
+                if record["date"][:4] in eras and record["id"] not in exclude:
+                    texts.append(capture_from_record(record, path, line).embed_text)
+    order = np.random.default_rng(0).permutation(len(texts))[:n]
+    return [texts[i] for i in order]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("labels", nargs="+")
+    ap.add_argument("--extra", type=int, nargs="+", default=[8000])
+    ap.add_argument("--seeds", type=int, default=4)
+    args = ap.parse_args()
+    articles, themes, Y, years, random_rows = read_eras(args.labels)
+    embedder, texts = embed(articles, "headline+trunc128")
+    labelled = {a.capture.id for a in articles}
+
+    def run(split, train_eras, test_era, extra, seed):
+        more = unlabelled(train_eras, labelled, extra) if extra else []
+        # the only change to the recipe: LexicalFeatures.fit reads the unlabelled texts as well
+        classifier.LexicalFeatures.fit = lambda self, X, y=None: FIT(self, list(X) + more)
+        try:
+            train, test = np.isin(years, train_eras), in_era(years, test_era) & random_rows
+            clf = classifier.ThemeClassifier(embedder=embedder, themes=themes, random_state=seed).fit(
+                list(texts[train]), Y[train])
+            scores = held_out_scores(Y[test], clf.predict_proba(list(texts[test])), clf.thresholds_, themes)
+        finally:
+            classifier.LexicalFeatures.fit = FIT
+        return split, test_era, extra, len(more), scores
+
+    tasks = [(split, train, test, extra, seed) for split, train, test in SPLITS for extra in [0, *args.extra]
+             for seed in range(args.seeds)]
+    runs: dict[tuple, list] = defaultdict(list)
+    for split, test_era, extra, n_more, scores in Parallel(n_jobs=2)(delayed(run)(*task) for task in tasks):
+        runs[split, test_era, extra, n_more].append(scores)
+    for (split, test_era, _extra, n_more), rows in runs.items():
+        macro = np.array([r["macro_f1"] for r in rows])
+        print(f"{split:15} -> random {test_era:9} unlabelled {n_more:5} macro {macro.mean():.3f} ± {macro.std():.3f} | "
+              + " ".join(f"{t[:5]} {np.mean([r['per_theme'][t]['f1'] for r in rows]):.2f}" for t in themes),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
