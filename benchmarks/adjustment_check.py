@@ -16,13 +16,12 @@ import sys
 from collections import Counter
 
 import numpy as np
+from sklearn.base import clone
 
 from kcna_themes.batch import BatchLog
-from kcna_themes.classifier import ThemeClassifier
-from kcna_themes.embedding import load_embedder
 from kcna_themes.evaluation import cross_validate
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.metadata import default_model_dir, read_metadata
+from kcna_themes.tagging import load_tagger
 from kcna_themes.training import is_random_sample, sample_era
 
 
@@ -31,18 +30,15 @@ def acc(observed, tpr, fpr):
 
 
 def main(labels: list[str]) -> None:
-    meta = read_metadata(default_model_dir())
-    spec, clf = meta.embedder, meta.classifier.params
+    model, emb = load_tagger()  # the shipped folder: its embedder, and its recipe in its classifier's settings
+    meta = model.metadata
     articles = read_labelled(labels, BatchLog())
     themes = themes_in(articles)
     Y = theme_matrix(articles, themes)
-    emb = load_embedder(backend=spec.backend or "onnx-int8", long_text=spec.long_text or "truncate",
-                        max_tokens=spec.max_tokens, headline=spec.headline)
     texts = [a.capture.embed_text for a in articles]
     rnd = np.array([is_random_sample(a) for a in articles])
     from_random = meta.training.get("thresholds_from") == "random samples"
-    recipe = ThemeClassifier(embedder=emb, themes=themes, C=clf["C"], lexical_dims=clf["lexical_dims"],
-                             lexical_vocabulary=clf["lexical_vocabulary"])
+    recipe = clone(model.classifier).set_params(embedder=emb, themes=themes)
     cv = cross_validate(recipe, texts, Y, threshold_rows=rnd if from_random else None, n_jobs=2)
     D = cv.decisions
     halves = np.zeros(len(articles), dtype=int)

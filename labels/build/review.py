@@ -1,6 +1,7 @@
 """Rank the labelled set's labels by how suspect they are, with cleanlab, for re-reading.
 
-Out-of-fold probabilities come from 5-fold cross-validation of the shipped recipe over
+Out-of-fold probabilities come from 5-fold cross-validation of the shipped recipe (the
+settings of models/default's classifier, with its embedder) over
 every labelled file; cleanlab's ``find_label_issues`` (multi-label, ranked by
 self-confidence) flags the articles whose given themes the model, trained without them,
 finds least credible. The flagged articles are *re-read* against the codebook; the flag
@@ -15,12 +16,12 @@ import json
 
 import numpy as np
 from cleanlab.filter import find_label_issues
+from sklearn.base import clone
 
 from kcna_themes.batch import BatchLog
-from kcna_themes.classifier import ThemeClassifier
-from kcna_themes.embedding import load_embedder
 from kcna_themes.evaluation import cross_validate
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
+from kcna_themes.tagging import load_tagger
 
 
 def main() -> None:
@@ -33,7 +34,8 @@ def main() -> None:
     themes = themes_in(articles)
     Y = theme_matrix(articles, themes)
     texts = [a.capture.embed_text for a in articles]
-    recipe = ThemeClassifier(embedder=load_embedder("default", max_tokens=128, headline=True), themes=themes)
+    model, embedder = load_tagger()
+    recipe = clone(model.classifier).set_params(embedder=embedder, themes=themes)
     probs = cross_validate(recipe, texts, Y, folds=5, n_jobs=2).probs
     given = [list(np.flatnonzero(row)) for row in Y]
     ranked = find_label_issues(labels=given, pred_probs=probs, multi_label=True,
