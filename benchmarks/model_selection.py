@@ -65,8 +65,9 @@ def main() -> None:
         secs = time.perf_counter() - t
         # scikit-learn's GridSearchCV over the classifier's hyperparameters; each fold learns its
         # lexical features and thresholds on its own training part
-        search = GridSearchCV(ThemeClassifier(embedder=emb, themes=themes), grid, scoring=fold_scores(themes),
-                              cv=KFold(5, shuffle=True, random_state=0), refit=False)
+        recipe = ThemeClassifier(embedder=emb, themes=themes, threshold_rule="best-f1")  # the rule when measured
+        search = GridSearchCV(recipe, grid, scoring=fold_scores(themes), cv=KFold(5, shuffle=True, random_state=0),
+                              refit=False)
         search.fit(texts, Y)
         cv = search.cv_results_
         for i, params in enumerate(cv["params"]):

@@ -96,6 +96,33 @@ def test_a_model_file_of_arrays_with_a_missing_or_misshapen_array_is_refused(tmp
             load_model(tmp_path / "m", FakeEmbedder())
 
 
+def test_half_the_best_f1_is_the_cut_off_of_the_default_rule():
+    from kcna_themes.classifier import half_best_f1_threshold
+
+    y = np.array([0, 1, 0, 1, 1])
+    s = np.array([0.1, 0.2, 0.3, 0.7, 0.9])  # the best cut keeps the top four: F1 = 6/7
+    assert best_f1_threshold(y, s) == pytest.approx(0.15)
+    assert half_best_f1_threshold(y, s) == pytest.approx(3 / 7)
+
+
+def test_the_threshold_rule_is_a_hyperparameter_and_a_wrong_one_is_refused(data, fitted):
+    texts, Y = data
+    best = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, threshold_rule="best-f1").fit(texts, Y)
+    assert np.allclose(best.predict_proba(texts), fitted.predict_proba(texts))  # the same scores
+    assert not np.allclose(best.thresholds_, fitted.thresholds_)  # other cut-offs
+    with pytest.raises(ValueError, match="threshold_rule"):
+        ThemeClassifier(embedder=FakeEmbedder(), threshold_rule="best").fit(texts, Y)
+
+
+def test_a_model_saved_before_the_threshold_rule_was_a_parameter_says_it_used_the_best_f1(tmp_path, fitted):
+    arrays = fitted.fitted_arrays()
+    params = json.loads(str(arrays["params"]))
+    del params["threshold_rule"]
+    older = ThemeClassifier.from_fitted_arrays(arrays | {"params": np.array(json.dumps(params))})
+    assert older.threshold_rule == "best-f1" and fitted.threshold_rule == "half-f1"
+    assert np.array_equal(older.thresholds_, fitted.thresholds_)
+
+
 def test_best_f1_threshold_separates_a_clean_split():
     y = np.array([0, 0, 0, 1, 1])
     s = np.array([0.1, 0.2, 0.3, 0.7, 0.9])
