@@ -141,11 +141,14 @@ RECIPES = {
     "chunked, who acts (leader)": ("chunk128", WHO_ACTS, False, False),
     "headline, who acts, thresholds half best F1": ("headline+trunc128", {"actor_themes": ("leader",),
                                                                            "threshold_rule": "half-f1"}, False, False),
+    "half best F1 on the random samples": ("headline+trunc128", {"actor_themes": ("leader",),
+                                                                  "threshold_rule": "half-f1"}, True, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",
            "headline, random thresholds, who acts (leader)", "headline, who acts (leader)",
-           "chunked, who acts (leader)", "headline, who acts, thresholds half best F1"]
+           "chunked, who acts (leader)", "headline, who acts, thresholds half best F1",
+           "half best F1 on the random samples"]
 
 
 def main() -> None:
