@@ -161,6 +161,21 @@ def test_a_seventh_theme_is_added_just_by_labelling_it(tmp_path, fake_embedder):
     assert set(out[0]["scores"]) == set(meta["themes"])
 
 
+def test_train_records_its_threshold_rule_and_the_rule_sets_other_cut_offs(tmp_path, fake_embedder, trained):
+    labels = write_jsonl(tmp_path / "l.jsonl", make_labelled(n_per_theme=8, n_none=10))
+    meta = {}
+    for rule in ("half-f1", "best-f1"):
+        result = invoke(["train", labels, "--model", tmp_path / rule, "--folds", "2", "--threshold-rule", rule],
+                        fake_embedder)
+        assert result.exit_code == 0, result.stderr
+        meta[rule] = json.loads((tmp_path / rule / "metadata.json").read_text())
+        assert meta[rule]["classifier"]["threshold_rule"] == rule
+    assert meta["half-f1"]["thresholds"] != meta["best-f1"]["thresholds"]
+    assert json.loads((trained[0] / "metadata.json").read_text())["classifier"]["threshold_rule"] == "half-f1"
+    result = invoke(["train", labels, "--model", tmp_path / "x", "--threshold-rule", "best"], fake_embedder)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
 def test_progress_bar_on_a_terminal_counts_articles(model_dir, runner, monkeypatch):
     from tqdm import tqdm
 
