@@ -29,11 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
 
 from kcna_themes.batch import BatchLog
+from kcna_themes.captures import capture_from_record
 from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.embedding import load_embedder
 from kcna_themes.evaluation import calibration_error, theme_scores
@@ -47,6 +49,7 @@ SPLITS = [
     ("2015-2017+2024", ["2015", "2016", "2017", "2024"], "2011"),
 ]
 MIN_SUPPORT = 10
+CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 
 def era_of(article) -> str:
@@ -60,6 +63,15 @@ def read_eras(paths):
     years = np.array([era_of(a) for a in articles])
     random_rows = np.array([is_random_sample(a) for a in articles])
     return articles, themes, theme_matrix(articles, themes), years, random_rows
+
+
+def corpus_captures():
+    """Every article of ../shared/corpus, file by file, as (file, record, capture): the
+    capture read from the record as ``tag`` reads it."""
+    for path in sorted(CORPORA.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            for line, record in enumerate(map(json.loads, fh), 1):
+                yield path, record, capture_from_record(record, path, line)
 
 
 def in_era(years: np.ndarray, era: str) -> np.ndarray:
@@ -126,6 +138,7 @@ def result_line(row: dict, themes) -> str:
 BEST = "best-f1"  # the threshold rule of every recipe before the last
 NO_ACTORS = {"actor_themes": (), "threshold_rule": BEST}
 WHO_ACTS = {"actor_themes": ("leader",), "threshold_rule": BEST}
+HALF_F1 = {"actor_themes": ("leader",), "threshold_rule": "half-f1"}  # the shipped recipe's
 RECIPES = {
     # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only)
     "the 2011 model, names left glued (as shipped before)": ("trunc128-unmended", NO_ACTORS, False, True),
@@ -139,10 +152,8 @@ RECIPES = {
     "headline, random thresholds, who acts (leader)": ("headline+trunc128", WHO_ACTS, True, False),
     "headline, who acts (leader)": ("headline+trunc128", WHO_ACTS, False, False),
     "chunked, who acts (leader)": ("chunk128", WHO_ACTS, False, False),
-    "headline, who acts, thresholds half best F1": ("headline+trunc128", {"actor_themes": ("leader",),
-                                                                           "threshold_rule": "half-f1"}, False, False),
-    "half best F1 on the random samples": ("headline+trunc128", {"actor_themes": ("leader",),
-                                                                  "threshold_rule": "half-f1"}, True, False),
+    "headline, who acts, thresholds half best F1": ("headline+trunc128", HALF_F1, False, False),
+    "half best F1 on the random samples": ("headline+trunc128", HALF_F1, True, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",

@@ -16,29 +16,23 @@ Reads ../shared/corpus.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
-from pathlib import Path
+from functools import cache
 
 import numpy as np
-from eras import SPLITS, embed, held_out_scores, in_era, read_eras
+from eras import SPLITS, corpus_captures, embed, held_out_scores, in_era, read_eras
 from joblib import Parallel, delayed
 
 from kcna_themes import classifier
-from kcna_themes.captures import capture_from_record
 
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 FIT = classifier.LexicalFeatures.fit
 
 
-def unlabelled(eras: list[str], exclude: set[str], n: int) -> list[str]:
+@cache  # each worker reads the corpora once per split and size, not once per seed
+def unlabelled(eras: tuple[str, ...], exclude: frozenset[str], n: int) -> list[str]:
     """Up to n articles of the eras' corpora that are not labelled, in a fixed random order."""
-    texts = []
-    for path in sorted(CORPORA.glob("*.jsonl")):
-        with open(path, encoding="utf-8") as fh:
-            for line, record in enumerate(map(json.loads, fh), 1):
-                if record["date"][:4] in eras and record["id"] not in exclude:
-                    texts.append(capture_from_record(record, path, line).embed_text)
+    texts = [capture.embed_text for _, record, capture in corpus_captures()
+             if record["date"][:4] in eras and record["id"] not in exclude]
     order = np.random.default_rng(0).permutation(len(texts))[:n]
     return [texts[i] for i in order]
 
@@ -51,10 +45,10 @@ def main() -> None:
     args = ap.parse_args()
     articles, themes, Y, years, random_rows = read_eras(args.labels)
     embedder, texts = embed(articles, "headline+trunc128")
-    labelled = {a.capture.id for a in articles}
+    labelled = frozenset(a.capture.id for a in articles)
 
     def run(split, train_eras, test_era, extra, seed):
-        more = unlabelled(train_eras, labelled, extra) if extra else []
+        more = unlabelled(tuple(train_eras), labelled, extra) if extra else []
         # the only change to the recipe: LexicalFeatures.fit reads the unlabelled texts as well
         classifier.LexicalFeatures.fit = lambda self, X, y=None: FIT(self, list(X) + more)
         try:

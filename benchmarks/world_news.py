@@ -15,17 +15,13 @@ the WPK or KPA, and how many of those it tags.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-from pathlib import Path
+from itertools import groupby
 
 import numpy as np
-from eras import embed, held_out_scores, read_eras
+from eras import corpus_captures, embed, held_out_scores, read_eras
 
-from kcna_themes.captures import capture_from_record
 from kcna_themes.classifier import ThemeClassifier
-
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 NAMES_THE_DPRK = re.compile(r"\bDPRK\b|\bKorea|\bPyongyang\b|\bKim\s*(?:Jong\s*Un|Jong\s*Il|Il\s*Sung)|\bJuche\b|"
                             r"\bWPK\b|Workers' Party of Korea|\bKPA\b", re.I)
@@ -36,10 +32,8 @@ def main() -> None:
     ap.add_argument("labels", nargs="+")
     ap.add_argument("--seeds", type=int, default=4)
     args = ap.parse_args()
-    for path in sorted(CORPORA.glob("*.jsonl")):
-        with open(path, encoding="utf-8") as fh:
-            names = [bool(NAMES_THE_DPRK.search(capture_from_record(record, path, line).embed_text))
-                     for line, record in enumerate(map(json.loads, fh), 1)]
+    for path, articles in groupby(corpus_captures(), key=lambda article: article[0]):
+        names = [bool(NAMES_THE_DPRK.search(capture.embed_text)) for _, _, capture in articles]
         print(f"{path.name}: {names.count(False)} of {len(names)} articles never name the DPRK "
               f"({100 * names.count(False) / len(names):.1f}%)")
     articles, themes, Y, years, random_rows = read_eras(args.labels)

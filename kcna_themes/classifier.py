@@ -24,7 +24,7 @@ and ``GridSearchCV`` work on it directly, for example::
     search.fit(texts, Y)
 
 The embedder is a hyperparameter, not learned state: a saved model is stored
-without it (``without_embedder``) and gets one again when loaded.
+without it (``fitted_arrays``) and gets one again when loaded.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ class LexicalFeatures(TransformerMixin, BaseEstimator):
     building any object, and scoring imports neither scikit-learn's text module nor
     skops.
     """
+
+    FITTED = ("terms", "idf", "stop_words", "components")  # the arrays it keeps, each as "<name>_"
 
     def __init__(self, dims: int = 256, vocabulary: int = 10_000, random_state: int = 0):
         self.dims = dims
@@ -407,14 +409,14 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             return np.zeros((0, len(self.coefs_)))
         if embeddings is not None and len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
-        F = self._features(texts, embeddings)
+        F = self._features(texts, embeddings).astype(np.float64)  # once, not once per theme
         A = ActorFeatures().transform(texts) if self.actor_columns_ else None
         columns = []
         for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
             if not len(coef):
                 columns.append(np.full(len(texts), self.priors_[j]))
                 continue
-            decision = self._for_theme(F, A, j).astype(np.float64) @ coef.T + intercept
+            decision = self._for_theme(F, A, j) @ coef.T + intercept
             with np.errstate(over="ignore"):
                 columns.append((1.0 / (1.0 + np.exp(platt[:, 0] * decision + platt[:, 1]))).mean(axis=1))
         return np.column_stack(columns)
@@ -422,14 +424,6 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """(n, k) 0/1 decisions: each theme's probability against its own threshold."""
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
-
-    def without_embedder(self) -> ThemeClassifier:
-        """A shallow copy with no embedder, for saving: the encoder is not part of the model file."""
-        import copy
-
-        bare = copy.copy(self)
-        bare.embedder = None
-        return bare
 
     def fitted_arrays(self) -> dict[str, np.ndarray]:
         """Everything the fitted classifier scores with, as named numpy arrays (no
@@ -445,8 +439,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
             arrays |= {f"coef_{j}": coef, f"intercept_{j}": intercept, f"platt_{j}": platt}
         if self.lexical_ is not None:
-            arrays |= {f"lexical_{name}": getattr(self.lexical_, f"{name}_")
-                       for name in ("terms", "idf", "stop_words", "components")}
+            arrays |= {f"lexical_{name}": getattr(self.lexical_, f"{name}_") for name in LexicalFeatures.FITTED}
         return arrays
 
     @classmethod
@@ -456,7 +449,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         themes = [str(t) for t in arrays["themes"]]
         known = {"params", "themes", "thresholds", "n_embedding_dims", "actor_columns", "priors"} | {
             f"{kind}_{j}" for kind in ("coef", "intercept", "platt") for j in range(len(themes))} | {
-            f"lexical_{name}" for name in ("terms", "idf", "stop_words", "components")}
+            f"lexical_{name}" for name in LexicalFeatures.FITTED}
         unknown = sorted(set(arrays.keys()) - known)
         if unknown:
             raise ValueError(f"arrays this format does not have: {', '.join(unknown)}")
@@ -473,7 +466,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         clf.lexical_ = None
         if "lexical_components" in arrays:
             clf.lexical_ = LexicalFeatures(clf.lexical_dims, clf.lexical_vocabulary, clf.random_state)
-            for name in ("terms", "idf", "stop_words", "components"):
+            for name in LexicalFeatures.FITTED:
                 setattr(clf.lexical_, f"{name}_", np.asarray(arrays[f"lexical_{name}"]))
         lexical = clf.lexical_.n_components if clf.lexical_ is not None else 0
         for j, (coef, intercept, platt) in enumerate(zip(clf.coefs_, clf.intercepts_, clf.platt_)):
