@@ -159,6 +159,8 @@ def _load_classifier(path: Path, blob: bytes, fmt: str, trust_pickle: bool) -> T
     import io
 
     if fmt == "npz":
+        if not blob.startswith(b"PK"):  # np.load would take any other bytes for a pickle it refuses to read
+            raise ModelError(f"{path} is not a file of arrays (.npz): retrain, or restore the model folder")
         with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
             return ThemeClassifier.from_fitted_arrays(arrays)
     if fmt == "joblib":
