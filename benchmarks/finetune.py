@@ -125,8 +125,8 @@ def main() -> None:
         t0 = time.perf_counter()
         tok, model = fine_tune(list(texts[train]), Y[train], args.epochs, args.lr, args.batch)
         tuned = time.perf_counter() - t0
-        clf = ThemeClassifier(embedder=TunedEmbedder(tok, model), themes=themes,
-                              threshold_rule="best-f1").fit(list(texts[train]), Y[train])  # as when measured
+        clf = ThemeClassifier(embedder=TunedEmbedder(tok, model), themes=themes,  # the rules when measured
+                              threshold_rule="best-f1", digest_rule=False).fit(list(texts[train]), Y[train])
         probs = clf.predict_proba(list(texts[test]))
         row = {"recipe": f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr})", "train": split,
                "test": f"random {test_era}", "n_train": int(train.sum()), "n_test": int(test.sum()),

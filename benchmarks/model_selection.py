@@ -65,7 +65,8 @@ def main() -> None:
         secs = time.perf_counter() - t
         # scikit-learn's GridSearchCV over the classifier's hyperparameters; each fold learns its
         # lexical features and thresholds on its own training part
-        recipe = ThemeClassifier(embedder=emb, themes=themes, threshold_rule="best-f1")  # the rule when measured
+        recipe = ThemeClassifier(embedder=emb, themes=themes, threshold_rule="best-f1",
+                                 digest_rule=False)  # the rules when measured
         search = GridSearchCV(recipe, grid, scoring=fold_scores(themes), cv=KFold(5, shuffle=True, random_state=0),
                               refit=False)
         search.fit(texts, Y)

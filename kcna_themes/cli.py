@@ -272,6 +272,9 @@ def _print_scores(scores: dict, title: str) -> None:
               help="Each theme's threshold from its out-of-fold scores: half the best F1 they reach (the best "
                    "cut-off for calibrated probabilities; held out, better on 2011 and 2015-2017), or the "
                    "cut-off that reaches it.")
+@click.option("--digest-rule/--no-digest-rule", default=True, show_default=True,
+              help="Score a digest (a 'Press Review', a list of one-line items) zero on every theme, as the "
+                   "codebook's ruling 11 has it.")
 @click.option("--lexical-dims", default=256, show_default=True, type=click.IntRange(min=0),
               help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
 @click.option("--C", "C", default=16.0, show_default=True, type=click.FloatRange(min=0, min_open=True, max=1e6),
@@ -286,7 +289,7 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.pass_obj
 @exits_cleanly()
 def train(services: Services, labels, model_dir, embedder, backend, long_text, max_tokens, headline, thresholds_from,
-          threshold_rule, lexical_dims, C, folds, jobs, cache_dir, strict, quiet):
+          threshold_rule, digest_rule, lexical_dims, C, folds, jobs, cache_dir, strict, quiet):
     """Train a model folder from labelled articles.
 
     LABELS are .jsonl/.csv files with title, text and themes (a list, or
@@ -308,7 +311,8 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
     bar = _progress(quiet, "article")
     model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
                                 progress=bar.update if bar is not None else None,
-                                thresholds_from=thresholds_from, threshold_rule=threshold_rule, n_jobs=jobs)
+                                thresholds_from=thresholds_from, threshold_rule=threshold_rule,
+                                digest_rule=digest_rule, n_jobs=jobs)
     if bar is not None:
         bar.close()
     _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata.training['size']} articles:")

@@ -12,6 +12,8 @@ theme explained (every theme tagged, and any asked for), ``Explainer`` gives:
 - **neighbours**: the three labelled articles nearest to the article, by cosine
   of the classifier's article embedding (``neighbours.LabelledIndex``); these do
   not depend on the theme, so they are given once per article.
+- **digest**: whether the article is a digest that codebook ruling 11 scores zero on
+  every theme (``ThemeClassifier.digest_rule``), whatever its sentences score.
 
 Explaining reads the scores it is given and never computes an article's score
 again: ``tag --explain`` and ``tag`` write the same themes and scores.
@@ -143,6 +145,7 @@ class Explainer:
         sentence_probs = model.score([classifier_text(s) for s in flat])
         explanations = []
         neighbours = self._nearest(texts, embeddings)
+        digests = model.classifier.digest_mask(texts)
         offset = 0
         thresholds = model.classifier.thresholds_
         for i in range(len(captures)):
@@ -158,7 +161,7 @@ class Explainer:
                     "sentences": [{"text": sentences[i][o], "score": round(float(own[o, j]), 4)} for o in order],
                     "terms": self._terms(j, texts[i]),
                 }
-            explanation: dict = {"themes": per_theme}
+            explanation: dict = {"themes": per_theme, "digest": bool(digests[i])}
             if neighbours is None:
                 explanation["neighbours"] = None
                 explanation["neighbours_note"] = NO_INDEX
@@ -210,7 +213,9 @@ def format_text(record: dict, color: bool = False) -> str:
     explanation = record["explanation"]
     where = ", ".join(str(v) for v in (record.get("published"), record.get("source"), record.get("path")) if v)
     lines = [style(record.get("title") or "(untitled)", bold=True) + (f"  ({where})" if where else "")]
-    if not explanation["themes"]:
+    if explanation.get("digest"):
+        lines.append("  a digest of one-line items: no theme, whatever its items are about (codebook ruling 11)")
+    elif not explanation["themes"]:
         lines.append("  no theme reaches its threshold (ask for one with --theme)")
     for theme, part in explanation["themes"].items():
         state = "tagged" if part["tagged"] else "not tagged"

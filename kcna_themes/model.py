@@ -130,6 +130,7 @@ def save_model(folder, classifier: ThemeClassifier, embedder: EmbedderSpec, trai
             "C": classifier.C, "class_weight": classifier.class_weight, "lexical_dims": classifier.lexical_dims,
             "lexical_vocabulary": classifier.lexical_vocabulary,
             "actor_themes": list(classifier.actor_themes), "threshold_rule": classifier.threshold_rule,
+            "digest_rule": classifier.digest_rule,
             "calibration": f"Platt (sigmoid), {classifier.calibration_folds}-fold"}),
         package_version=__version__, sklearn_version=sklearn.__version__,
         python_version=platform.python_version(),

@@ -176,6 +176,21 @@ def test_train_records_its_threshold_rule_and_the_rule_sets_other_cut_offs(tmp_p
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+def test_train_records_whether_digests_are_ruled_out(tmp_path, fake_embedder, trained):
+    labels = write_jsonl(tmp_path / "l.jsonl", make_labelled(n_per_theme=8, n_none=10))
+    result = invoke(["train", labels, "--model", tmp_path / "m", "--folds", "2", "--no-digest-rule"], fake_embedder)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "m" / "metadata.json").read_text())["classifier"]["digest_rule"] is False
+    assert json.loads((trained[0] / "metadata.json").read_text())["classifier"]["digest_rule"] is True
+    press_review = tmp_path / "press-review.txt"
+    press_review.write_text("Press Review\n\nFollowing are major news items and articles in leading newspapers:\n\n"
+                            + "\n".join(f"- Kim Jong Il provided field guidance at a farm {k}." for k in range(6)))
+    ruled, unruled = (records(invoke(["tag", press_review, "--model", folder], fake_embedder).stdout)[0]
+                      for folder in (trained[0], tmp_path / "m"))
+    assert ruled["themes"] == [] and set(ruled["scores"].values()) == {0.0}
+    assert max(unruled["scores"].values()) > 0
+
+
 def test_progress_bar_on_a_terminal_counts_articles(model_dir, runner, monkeypatch):
     from tqdm import tqdm
 

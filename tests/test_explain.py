@@ -198,6 +198,21 @@ def test_explain_a_theme_not_tagged(model_dir):
     assert list(record["explanation"]["themes"]) == record["themes"] + ["sport"]
 
 
+def test_a_digest_is_explained_by_ruling_11_not_by_its_items(tmp_path, model_dir):
+    digest = tmp_path / "press-review.txt"
+    digest.write_text("Press Review\n\nFollowing are major news items and articles in leading newspapers:\n\n"
+                      + "\n".join(f"- Kim Jong Il provided field guidance to a factory {k}." for k in range(6)))
+    result = invoke(["explain", digest, SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir,
+                     "--theme", "leader", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    ruled, seed = records(result.output)
+    assert ruled["explanation"]["digest"] is True and seed["explanation"]["digest"] is False
+    part = ruled["explanation"]["themes"]["leader"]
+    assert part["score"] == 0 and not part["tagged"] and part["sentences"][0]["score"] > 0.5  # its items are
+    text = invoke(["explain", digest, "--model", model_dir]).output
+    assert "ruling 11" in text and "no theme reaches its threshold" not in text
+
+
 def test_an_unknown_theme_is_a_usage_error(model_dir):
     result = invoke(["explain", SEEDS, "--model", model_dir, "--theme", "weather"])
     assert result.exit_code == 2 and "weather" in result.output + result.stderr
