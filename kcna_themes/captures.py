@@ -65,6 +65,7 @@ class Capture:
     captured: str | None = None
     path: str | None = None
     line: int | None = None
+    url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -218,7 +219,7 @@ def capture_from_record(record: dict, path, line: int | None) -> Capture:
     title = " ".join(str(record.get("title") or "").split()) or None
     rid = record.get("id")
     rid = str(rid).strip() if rid not in (None, "") else content_id(title, text)
-    known = {"id", "title", "text", "date", "published", "source", "captured", "path"}
+    known = {"id", "title", "text", "date", "published", "source", "captured", "path", "url"}
     return Capture(
         id=rid,
         text=text,
@@ -228,6 +229,7 @@ def capture_from_record(record: dict, path, line: int | None) -> Capture:
         captured=parse_date(record.get("captured")),
         path=printable(path),
         line=line,
+        url=str(record.get("url") or "").strip() or None,
         extra={k: v for k, v in record.items() if k not in known},
     )
 
@@ -248,7 +250,8 @@ def capture_from_html(html: str, path) -> Capture:
         raise InputError(path, "no article body", "HTML page without article text")
     return Capture(id=content_id(title, text), text=text, title=title,
                    published=parse_date(doc.get("date")),
-                   source=normalise_outlet(doc.get("sitename")), path=printable(path))
+                   source=normalise_outlet(doc.get("sitename")), path=printable(path),
+                   url=(doc.get("url") or "").strip() or None)
 
 
 def capture_from_text(raw: str, path) -> Capture:

@@ -193,7 +193,8 @@ def queue_record(candidate: Candidate, model: ThemeModel) -> dict:
     """
     c = candidate.capture
     record: dict = {"id": c.id, "title": c.title, "date": c.published, "source": c.source, "text": c.text}
-    record.update({k: v for k, v in c.extra.items() if k == "url"})
+    if c.url:
+        record["url"] = c.url
     record.update({"path": c.path, "scores": candidate.scores, "suggested": candidate.suggested,
                    "reason": candidate.reason, "model": model.model_id})
     return record

@@ -25,7 +25,8 @@ from .metadata import default_model_dir, read_metadata
 from .model import ThemeModel, load_model
 from .reading import read_tagged_lines
 
-RECORD_FIELDS = ("id", "title", "published", "source", "path", "themes", "scores", "model", "duplicate_of")
+# a tag record's single-valued fields, in the order CSV columns them (themes and scores follow)
+SCALAR_FIELDS = ("id", "title", "published", "source", "path", "url", "model", "duplicate_of")
 
 
 def load_tagger(model_dir=None, embedder_override: str | None = None, cache_dir=None, use_cache: bool = True,
@@ -62,6 +63,7 @@ def tag_record(capture: Capture, probs: np.ndarray, model: ThemeModel, duplicate
         "published": capture.published,
         "source": capture.source,
         "path": capture.path,
+        "url": capture.url,
         "themes": chosen,
         "scores": {t: round(float(p), 4) for t, p in zip(themes, probs)},
         "model": model.model_id,
@@ -140,15 +142,14 @@ def write_tagged(captures: Iterable[Capture], model: ThemeModel, out, fmt: str =
 # ------------------------------------------------------------------ output
 
 def csv_header(themes: Sequence[str]) -> list[str]:
-    return (["id", "title", "published", "source", "path", "model", "duplicate_of", "themes"]
-            + [f"score_{t}" for t in themes])
+    return [*SCALAR_FIELDS, "themes"] + [f"score_{t}" for t in themes]
 
 
 def format_record(record: dict, fmt: str, themes: Sequence[str]) -> str:
     """One record as a line of JSON Lines or CSV (with its newline)."""
     if fmt == "jsonl":
         return json.dumps(record, ensure_ascii=False) + "\n"
-    row = {k: record.get(k) for k in ("id", "title", "published", "source", "path", "model", "duplicate_of")}
+    row = {k: record.get(k) for k in SCALAR_FIELDS}
     row["themes"] = ";".join(record["themes"])
     row.update({f"score_{t}": record["scores"][t] for t in themes})
     buf = io.StringIO()

@@ -128,7 +128,7 @@ def test_corpus_records_keep_their_ids_and_fields(tmp_path):
     first = json.loads(lines[0])
     assert [c.id for c in caps] == [json.loads(ln)["id"] for ln in lines]
     assert caps[0].title == first["title"] and caps[0].published == first["date"] and caps[0].source == "KCNA"
-    assert caps[0].extra["url"] == first["url"]
+    assert caps[0].url == first["url"] and "url" not in caps[0].extra
 
 
 def test_records_without_id_get_a_stable_content_id(tmp_path):

@@ -62,7 +62,9 @@ def test_tag_seeds_gives_one_record_per_capture(model_dir, runner):
     out = records(result.stdout)
     assert len(out) == 5
     rec = out[0]
-    assert set(rec) == {"id", "title", "published", "source", "path", "themes", "scores", "model", "duplicate_of"}
+    assert set(rec) == {"id", "title", "published", "source", "path", "url", "themes", "scores", "model",
+                        "duplicate_of"}
+    assert rec["url"] is None  # a page capture names no address
     assert rec["title"] == "Mass Movement Promotes Socialist Construction" and rec["published"] == "2023-01-21"
     assert set(rec["scores"]) == set(json.loads((model_dir / "metadata.json").read_text())["themes"])
     assert all(0 <= p <= 1 for r in out for p in r["scores"].values())
@@ -174,6 +176,19 @@ def test_train_records_its_threshold_rule_and_the_rule_sets_other_cut_offs(tmp_p
     assert json.loads((trained[0] / "metadata.json").read_text())["classifier"]["threshold_rule"] == "half-f1"
     result = invoke(["train", labels, "--model", tmp_path / "x", "--threshold-rule", "best"], fake_embedder)
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_records_url_is_carried_to_the_tag_record_in_json_and_csv(tmp_path, model_dir, runner):
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()[:3]]
+    rows[1].pop("url")
+    source = write_jsonl(tmp_path / "few.jsonl", rows)
+    result = runner.invoke(cli, ["tag", str(source), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert [r["url"] for r in records(result.stdout)] == [rows[0]["url"], None, rows[2]["url"]]
+    result = runner.invoke(cli, ["tag", str(source), "--model", str(model_dir), "-o", str(tmp_path / "t.csv")])
+    assert result.exit_code == 0, result.stderr
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+        assert [r["url"] for r in csv.DictReader(fh)] == [rows[0]["url"], "", rows[2]["url"]]
 
 
 def test_train_records_whether_digests_are_ruled_out(tmp_path, fake_embedder, trained):

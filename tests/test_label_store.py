@@ -51,7 +51,7 @@ def test_train_and_evaluate_read_the_latest_label(tmp_path, fake_embedder):
 
 def capture(k):
     return Capture(id=f"c{k}", text=f"Text of article {k}.", title=f"Title {k}", published="2024-01-0" + str(k),
-                   source="KCNA", extra={"url": f"http://example.org/{k}"})
+                   source="KCNA", url=f"http://example.org/{k}")
 
 
 def test_every_answer_is_one_appended_line_in_the_format_train_reads(tmp_path):

@@ -85,7 +85,7 @@ class LabellingSession:
             c = item.capture
             latest = self.store.latest.get(c.id)
             items.append({"id": c.id, "title": c.title, "date": c.published, "source": c.source, "text": c.text,
-                          "url": c.extra.get("url"), "scores": item.scores, "suggested": item.suggested,
+                          "url": c.url, "scores": item.scores, "suggested": item.suggested,
                           "reason": item.reason, "given": item.given,
                           "saved": latest["themes"] if latest is not None else None,
                           "done": self.is_done(item)})

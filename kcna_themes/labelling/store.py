@@ -88,8 +88,8 @@ class LabelStore:
         """Write one label line, flushed and fsync-ed before returning it."""
         record: dict = {"id": capture.id, "title": capture.title, "date": capture.published,
                         "source": capture.source}
-        if capture.extra.get("url"):
-            record["url"] = capture.extra["url"]
+        if capture.url:
+            record["url"] = capture.url
         record.update({"text": capture.text, "themes": list(themes),
                        "labelled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "via": via})
         if annotator:
