@@ -439,13 +439,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """(n, k) 0/1 decisions: each theme's probability against its own threshold."""
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
 
+    def recipe(self) -> dict[str, Any]:
+        """The hyperparameters as plain JSON values: all but the embedder, which a model
+        folder names in its metadata instead. Stored with the arrays and in metadata.json."""
+        return {k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in self.get_params(deep=False).items() if k != "embedder"}
+
     def fitted_arrays(self) -> dict[str, np.ndarray]:
         """Everything the fitted classifier scores with, as named numpy arrays (no
         objects): what a model folder stores, and ``from_fitted_arrays`` reads back."""
         check_is_fitted(self, "coefs_")
-        params = {k: (list(v) if isinstance(v, tuple) else v)
-                  for k, v in self.get_params(deep=False).items() if k != "embedder"}
-        arrays = {"params": np.array(json.dumps(params)), "themes": np.asarray(self.classes_, dtype=str),
+        arrays = {"params": np.array(json.dumps(self.recipe())), "themes": np.asarray(self.classes_, dtype=str),
                   "thresholds": np.asarray(self.thresholds_, dtype=np.float64),
                   "n_embedding_dims": np.array(self.n_embedding_dims_),
                   "actor_columns": np.asarray(self.actor_columns_, dtype=np.int64),

@@ -127,10 +127,7 @@ def save_model(folder, classifier: ThemeClassifier, embedder: EmbedderSpec, trai
         format_version=FORMAT_VERSION, model_id=digest[:16], embedder=embedder, themes=themes,
         thresholds={t: round(float(v), 4) for t, v in zip(themes, classifier.thresholds_)},
         classifier=ClassifierFile(CLASSIFIER_FILE, digest, "npz", {
-            "C": classifier.C, "class_weight": classifier.class_weight, "lexical_dims": classifier.lexical_dims,
-            "lexical_vocabulary": classifier.lexical_vocabulary,
-            "actor_themes": list(classifier.actor_themes), "threshold_rule": classifier.threshold_rule,
-            "digest_rule": classifier.digest_rule,
+            **{k: v for k, v in classifier.recipe().items() if k != "themes"},  # the themes have their own field
             "calibration": f"Platt (sigmoid), {classifier.calibration_folds}-fold"}),
         package_version=__version__, sklearn_version=sklearn.__version__,
         python_version=platform.python_version(),

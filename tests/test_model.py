@@ -171,6 +171,17 @@ def _save(tmp_path, fitted):
     return save_model(tmp_path / "m", fitted, embedder, {"size": 1}, {"per_theme": {}})
 
 
+def test_metadata_records_every_hyperparameter_of_the_recipe(tmp_path, data):
+    texts, Y = data
+    clf = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, C=2.0, lexical_dims=8, threshold_folds=3,
+                          digest_rule=False, random_state=7).fit(texts, Y)
+    _save(tmp_path, clf)
+    recorded = json.loads((tmp_path / "m" / "metadata.json").read_text())["classifier"]
+    expected = {k: v for k, v in clf.get_params().items() if k not in ("embedder", "themes")}
+    assert {k: recorded[k] for k in expected} == expected | {"actor_themes": ["leader"]}
+    assert recorded["calibration"] == "Platt (sigmoid), 3-fold"
+
+
 def test_saved_folder_round_trips(tmp_path, fitted, data):
     texts, _ = data
     saved = _save(tmp_path, fitted)
