@@ -4,8 +4,11 @@ Everything goes to a temporary file in the target's folder and is renamed over
 the target only when complete (``os.replace`` is atomic on one filesystem).
 A target that exists and is not a regular file (``/dev/null``, a FIFO, a
 terminal) is written to directly instead: renaming over it would replace the
-device node itself. A write that fails (a full disk) is an ``OutputError``
-naming the file; the old output stays as it was.
+device node itself. A target that is a symbolic link is written through: the
+file it points to is replaced and the link stays a link, as the shell's ``>``
+would leave it (renaming over the link would have turned it into a file and left
+its target stale). A write that fails (a full disk) is an ``OutputError`` naming
+the file; the old output stays as it was.
 """
 
 import contextlib
@@ -48,7 +51,7 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8", newline:
     was written so far: for outputs written a whole record at a time, so an
     interrupted batch keeps its complete records and can be resumed.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     binary = "b" in mode
     if not is_regular_or_absent(target):
         with write_errors_named(target), open(target, mode, encoding=None if binary else encoding,

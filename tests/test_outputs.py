@@ -118,6 +118,22 @@ def test_a_fifo_is_written_through_not_replaced(tmp_path, tag, articles):
     assert len(received[0].decode().splitlines()) == len(ARTICLES)
 
 
+def test_a_symlinked_output_updates_the_file_it_points_to_and_stays_a_link(tmp_path, tag, articles):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "today.jsonl").write_text("stale\n", encoding="utf-8")
+    latest = tmp_path / "latest.jsonl"
+    latest.symlink_to(runs / "today.jsonl")
+    result = tag(articles, "-o", latest)
+    assert result.exit_code == 0, result.stderr
+    assert latest.is_symlink() and os.readlink(latest) == str(runs / "today.jsonl")
+    assert len((runs / "today.jsonl").read_text(encoding="utf-8").splitlines()) == len(ARTICLES)
+    assert sorted(p.name for p in runs.iterdir()) == ["today.jsonl"]  # no temporary file left beside it
+    dangling = tmp_path / "new-link.jsonl"
+    dangling.symlink_to(runs / "new.jsonl")  # points at a file not yet made: made, as the shell's > makes it
+    assert tag(articles, "-o", dangling).exit_code == 0 and (runs / "new.jsonl").is_file() and dangling.is_symlink()
+
+
 class _FullDisk:
     """A file object whose writes fail as on a full disk once a few bytes are in."""
 
