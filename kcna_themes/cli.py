@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__, embedding
-from .atomic import atomic_write, check_not_an_input, check_writable, write_errors_named
+from .atomic import atomic_write, check_not_an_input, check_writable, is_regular_or_absent, write_errors_named
 from .batch import BatchLog
 from .captures import DEFAULT_MAX_BYTES, expand_inputs, read_captures
 from .exits import EXIT_INTERRUPTED, EXIT_SKIPPED, exits_cleanly
@@ -174,6 +174,9 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
     fmt = fmt or ("csv" if output and output.lower().endswith(".csv") else "jsonl")
     if resume and not output:
         raise click.UsageError("--resume needs --output")
+    if resume and not is_regular_or_absent(output):
+        raise click.UsageError(f"--resume reads back what {output} holds, and it is not a regular file (a pipe "
+                               "or a device keeps nothing to read back): tag into a file to resume")
     if explain and fmt == "csv":
         raise click.UsageError("--explain writes JSON Lines only: an explanation is nested (sentences, terms, "
                                "neighbours) and has no honest CSV column; use --format jsonl")

@@ -118,6 +118,14 @@ def test_a_fifo_is_written_through_not_replaced(tmp_path, tag, articles):
     assert len(received[0].decode().splitlines()) == len(ARTICLES)
 
 
+def test_resume_into_a_fifo_is_refused_at_once_not_left_waiting_for_a_writer(tmp_path, tag, articles):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    result = tag(articles, "-o", fifo, "--resume")  # before, it blocked reading the pipe back
+    _clean_refusal(result, "--resume", "not a regular file")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
 def test_a_symlinked_output_updates_the_file_it_points_to_and_stays_a_link(tmp_path, tag, articles):
     runs = tmp_path / "runs"
     runs.mkdir()
