@@ -157,13 +157,14 @@ RECIPES = {
     "half best F1 on the random samples": ("headline+trunc128", HALF_F1, True, False),
     "half best F1, digests none (ruling 11)": ("headline+trunc128", RULING_11, False, False),
     "chunked, half best F1, digests none": ("chunk128", RULING_11, False, False),
+    "no headline, half best F1, digests none": ("trunc128", RULING_11, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",
            "headline, random thresholds, who acts (leader)", "headline, who acts (leader)",
            "chunked, who acts (leader)", "headline, who acts, thresholds half best F1",
            "half best F1 on the random samples", "half best F1, digests none (ruling 11)",
-           "chunked, half best F1, digests none"]
+           "chunked, half best F1, digests none", "no headline, half best F1, digests none"]
 
 
 def main() -> None:
