@@ -135,6 +135,14 @@ def write_jsonl(path: Path, rows) -> Path:
     return path
 
 
+def write_press_review(path: Path, item: str) -> Path:
+    """A page capture of a KCNA-style "Press Review" (codebook ruling 11: a digest) whose six
+    items all say ``item``."""
+    path.write_text("Press Review\n\nFollowing are major news items and articles in leading newspapers:\n\n"
+                    + "\n".join(f"- {item} {k}." for k in range(6)), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def fake_model_dir(tmp_path_factory):
     """One model folder trained on the fake embedder, shared by every module that only reads it."""

@@ -11,7 +11,16 @@ from click.testing import CliRunner
 from kcna_themes import tagging
 from kcna_themes.cli import cli
 
-from .conftest import CORPUS, SEEDS, fake_services, invoke, make_labelled, train_on_fake_embedder, write_jsonl
+from .conftest import (
+    CORPUS,
+    SEEDS,
+    fake_services,
+    invoke,
+    make_labelled,
+    train_on_fake_embedder,
+    write_jsonl,
+    write_press_review,
+)
 
 
 class FakeRunner(CliRunner):
@@ -197,9 +206,7 @@ def test_train_records_whether_digests_are_ruled_out(tmp_path, fake_embedder, tr
     assert result.exit_code == 0, result.stderr
     assert json.loads((tmp_path / "m" / "metadata.json").read_text())["classifier"]["digest_rule"] is False
     assert json.loads((trained[0] / "metadata.json").read_text())["classifier"]["digest_rule"] is True
-    press_review = tmp_path / "press-review.txt"
-    press_review.write_text("Press Review\n\nFollowing are major news items and articles in leading newspapers:\n\n"
-                            + "\n".join(f"- Kim Jong Il provided field guidance at a farm {k}." for k in range(6)))
+    press_review = write_press_review(tmp_path / "press-review.txt", "Kim Jong Il provided field guidance at a farm")
     ruled, unruled = (records(invoke(["tag", press_review, "--model", folder], fake_embedder).stdout)[0]
                       for folder in (trained[0], tmp_path / "m"))
     assert ruled["themes"] == [] and set(ruled["scores"].values()) == {0.0}

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kcna_themes.captures import capture_from_record, classifier_text
 from kcna_themes.classifier import ThemeClassifier
@@ -47,22 +48,29 @@ def digest_about(theme: str) -> str:
                            "Press Review")
 
 
-def test_a_digest_scores_zero_on_every_theme_unless_the_rule_is_off():
+@pytest.fixture(scope="module")
+def labelled():
     rows = make_labelled(n_per_theme=15, n_none=30)
-    texts, Y = [r["text"] for r in rows], np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
+    return [r["text"] for r in rows], np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
+
+
+@pytest.fixture(scope="module")
+def ruled(labelled):
+    texts, Y = labelled
+    return ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y)
+
+
+def test_a_digest_scores_zero_on_every_theme_unless_the_rule_is_off(labelled, ruled):
+    texts, Y = labelled
     digests = [digest_about(t) for t in THEMES]
-    ruled = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y)
     unruled = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, digest_rule=False).fit(texts, Y)
     assert (ruled.predict_proba(digests) == 0).all() and not ruled.predict(digests).any()
     assert (np.diag(unruled.predict(digests)) == 1).all()  # without the rule, each item's theme is tagged
     assert np.array_equal(ruled.predict_proba(texts), unruled.predict_proba(texts))  # nothing else moves
 
 
-def test_a_model_saved_before_the_digest_rule_keeps_scoring_digests_as_it_did():
-    rows = make_labelled(n_per_theme=15, n_none=30)
-    texts, Y = [r["text"] for r in rows], np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
-    fitted = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y)
-    arrays = fitted.fitted_arrays()
+def test_a_model_saved_before_the_digest_rule_keeps_scoring_digests_as_it_did(ruled):
+    arrays = ruled.fitted_arrays()
     params = json.loads(str(arrays["params"]))
     assert params["digest_rule"] is True
     del params["digest_rule"]

@@ -13,7 +13,16 @@ from kcna_themes.metadata import METADATA_FILE, read_metadata
 from kcna_themes.model import load_model
 from kcna_themes.neighbours import NEIGHBOURS_FILE, NO_INDEX, load_index
 
-from .conftest import CORPUS, SEEDS, FakeEmbedder, invoke, make_labelled, train_on_fake_embedder, write_jsonl
+from .conftest import (
+    CORPUS,
+    SEEDS,
+    FakeEmbedder,
+    invoke,
+    make_labelled,
+    train_on_fake_embedder,
+    write_jsonl,
+    write_press_review,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -199,9 +208,7 @@ def test_explain_a_theme_not_tagged(model_dir):
 
 
 def test_a_digest_is_explained_by_ruling_11_not_by_its_items(tmp_path, model_dir):
-    digest = tmp_path / "press-review.txt"
-    digest.write_text("Press Review\n\nFollowing are major news items and articles in leading newspapers:\n\n"
-                      + "\n".join(f"- Kim Jong Il provided field guidance to a factory {k}." for k in range(6)))
+    digest = write_press_review(tmp_path / "press-review.txt", "Kim Jong Il provided field guidance to a factory")
     result = invoke(["explain", digest, SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir,
                      "--theme", "leader", "--format", "json"])
     assert result.exit_code == 0, result.stderr
