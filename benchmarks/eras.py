@@ -90,7 +90,9 @@ def embed(articles, variant: str):
     """
     long_text, tokens, headline = {"trunc128": ("truncate", 128, False), "trunc128-unmended": ("truncate", 128, False),
                                    "chunk128": ("chunk", 128, False),
-                                   "headline+trunc128": ("truncate", 128, True)}[variant]
+                                   "headline+trunc128": ("truncate", 128, True),
+                                   "headline+trunc96": ("truncate", 96, True),
+                                   "headline+trunc64": ("truncate", 64, True)}[variant]
     if variant.endswith("unmended"):
         texts = [f"{a.capture.title}\n{a.capture.text}" if a.capture.title else a.capture.text for a in articles]
     else:
@@ -140,6 +142,7 @@ NO_ACTORS = {"actor_themes": (), "threshold_rule": BEST, "digest_rule": False}
 WHO_ACTS = {"actor_themes": ("leader",), "threshold_rule": BEST, "digest_rule": False}
 HALF_F1 = {"actor_themes": ("leader",), "threshold_rule": "half-f1", "digest_rule": False}
 RULING_11 = {**HALF_F1, "digest_rule": True}  # the shipped recipe's
+SHIPPED_VARIANT = "headline+trunc64"  # the shipped recipe's embedding (``kcna-themes train``'s defaults)
 RECIPES = {
     # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only)
     "the 2011 model, names left glued (as shipped before)": ("trunc128-unmended", NO_ACTORS, False, True),
@@ -158,13 +161,16 @@ RECIPES = {
     "half best F1, digests none (ruling 11)": ("headline+trunc128", RULING_11, False, False),
     "chunked, half best F1, digests none": ("chunk128", RULING_11, False, False),
     "no headline, half best F1, digests none": ("trunc128", RULING_11, False, False),
+    "96 tokens, half best F1, digests none": ("headline+trunc96", RULING_11, False, False),
+    "64 tokens, half best F1, digests none": ("headline+trunc64", RULING_11, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",
            "headline, random thresholds, who acts (leader)", "headline, who acts (leader)",
            "chunked, who acts (leader)", "headline, who acts, thresholds half best F1",
            "half best F1 on the random samples", "half best F1, digests none (ruling 11)",
-           "chunked, half best F1, digests none", "no headline, half best F1, digests none"]
+           "chunked, half best F1, digests none", "no headline, half best F1, digests none",
+           "96 tokens, half best F1, digests none", "64 tokens, half best F1, digests none"]
 
 
 def main() -> None:
