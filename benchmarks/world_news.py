@@ -19,7 +19,7 @@ import re
 from itertools import groupby
 
 import numpy as np
-from eras import corpus_captures, embed, held_out_scores, read_eras
+from eras import SHIPPED_VARIANT, corpus_captures, embed, held_out_scores, read_eras
 
 from kcna_themes.classifier import ThemeClassifier
 
@@ -37,7 +37,7 @@ def main() -> None:
         print(f"{path.name}: {names.count(False)} of {len(names)} articles never name the DPRK "
               f"({100 * names.count(False) / len(names):.1f}%)")
     articles, themes, Y, years, random_rows = read_eras(args.labels)
-    embedder, texts = embed(articles, "headline+trunc128")
+    embedder, texts = embed(articles, SHIPPED_VARIANT)
     world = np.array([not NAMES_THE_DPRK.search(t) for t in texts])
     train = np.isin(years, ["2015", "2016", "2017", "2024"])
     test = (years == "2011") & random_rows
