@@ -83,6 +83,14 @@ def _worker_model(model_dir: str | None, cache_dir: str | None):
     return load_tagger(model_dir, None, cache_dir)[0]
 
 
+@functools.lru_cache(maxsize=4)
+def _worker_explainer(model_dir: str | None, cache_dir: str | None):
+    """The worker's model's explainer (with its labelled-set index), built once per worker process."""
+    from .explain import explainer_for
+
+    return explainer_for(_worker_model(model_dir, cache_dir))
+
+
 def _shardable(path: Path) -> bool:
     """A readable, non-empty text file: one that a line range can be cut from. Any other
     goes whole to one worker, which reports it once, as one machine does."""
@@ -110,11 +118,15 @@ def _shard_captures(shard: Shard, log: BatchLog, max_bytes: int = DEFAULT_MAX_BY
 
 
 def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_dir: str | None = None,
-              batch_size: int = 64) -> dict:
-    """Tag one shard into ``out_path`` (JSON Lines, written atomically). Runs on a worker."""
+              batch_size: int = 64, explain: bool = False) -> dict:
+    """Tag one shard into ``out_path`` (JSON Lines, written atomically). Runs on a worker.
+
+    ``explain`` adds each record's explanation, as ``kcna-themes tag --explain`` does.
+    """
     from . import tagging
 
     model = _worker_model(model_dir, cache_dir)
+    explain_batch = _worker_explainer(model_dir, cache_dir).explain if explain else None
     messages: list[str] = []
     log = BatchLog(echo=messages.append)
     vectors: list[np.ndarray] = []
@@ -126,7 +138,7 @@ def tag_shard(shard: Shard, out_path: str, model_dir: str | None = None, cache_d
 
     with atomic_write(out_path) as out:
         tagging.write_tagged(_shard_captures(shard, log), model, out, "jsonl", batch_size, on_batch=log.ok,
-                             on_story=keep)
+                             on_story=keep, explain=explain_batch)
     story_path = story_file(out_path)
     save_story(story_path, vectors, bodies)
     return {"out": out_path, "story": story_path, "processed": log.processed, "skipped": dict(log.skipped),
@@ -173,15 +185,17 @@ def merge_shards(results: Sequence[dict], output: str) -> dict:
 
 
 def tag_on_dask(client, inputs: Sequence[str], output: str, work_dir: str, model_dir: str | None = None,
-                cache_dir: str | None = None, shard_size: int = 2000) -> dict:
+                cache_dir: str | None = None, shard_size: int = 2000, explain: bool = False) -> dict:
     """Tag ``inputs`` on the Dask cluster behind ``client`` and write ``output``.
 
     ``work_dir`` (and ``cache_dir``) must be reachable by every worker: on one
-    machine any folder; on several, a shared filesystem.
+    machine any folder; on several, a shared filesystem. ``explain`` gives each
+    record its explanation, as ``kcna-themes tag --explain`` does.
     """
     shards = plan_shards(inputs, shard_size)
     outs = [str(Path(work_dir) / f"shard-{i:05d}.jsonl") for i in range(len(shards))]
-    futures = client.map(tag_shard, shards, outs, model_dir=model_dir, cache_dir=cache_dir, pure=False)
+    futures = client.map(tag_shard, shards, outs, model_dir=model_dir, cache_dir=cache_dir, explain=explain,
+                         pure=False)
     results = client.gather(futures)
     summary = merge_shards(results, output)
     summary["shards"] = len(shards)

@@ -42,13 +42,23 @@ def test_local_cluster_output_equals_single_machine_run(tmp_path):
     result = CliRunner().invoke(cli, ["tag", *inputs, "-o", str(single), "--cache-dir", str(cache), "--quiet"])
     assert result.exit_code == 1 and "3 skipped (3 duplicate id)" in result.stderr
 
+    explained = tmp_path / "explained.jsonl"
+    result = CliRunner().invoke(cli, ["tag", *inputs, "--explain", "-o", str(explained), "--cache-dir", str(cache),
+                                      "--quiet"])
+    assert result.exit_code == 1
+
     work = tmp_path / "shards"
     work.mkdir()
-    merged = tmp_path / "merged.jsonl"
+    merged, merged_explained = tmp_path / "merged.jsonl", tmp_path / "merged-explained.jsonl"
     fresh_cache = tmp_path / "cache2"  # the workers embed for themselves, sharing their own cache
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         summary = tag_on_dask(client, inputs, str(merged), str(work), cache_dir=str(fresh_cache), shard_size=20)
+        # the sentences were embedded by the single-machine run: its cache spares the workers that time
+        tag_on_dask(client, inputs, str(merged_explained), str(work), cache_dir=str(cache), shard_size=20,
+                    explain=True)
     assert summary["shards"] == 4 and summary["duplicate_ids"] == 3
     assert merged.read_text() == single.read_text()
     assert len(single.read_text().splitlines()) == 55
+    assert merged_explained.read_text() == explained.read_text()
+    assert '"explanation": {' in merged_explained.read_text().splitlines()[0]
