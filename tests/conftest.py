@@ -114,6 +114,12 @@ def make_labelled(n_per_theme: int = 12, n_none: int = 20, seed: int = 0):
     return rows
 
 
+def labelled_matrix(n_per_theme: int = 15, n_none: int = 30) -> tuple[list[str], np.ndarray]:
+    """``make_labelled``'s texts and their 0/1 theme matrix (columns in TOPICS order), as estimators take them."""
+    rows = make_labelled(n_per_theme=n_per_theme, n_none=n_none)
+    return [r["text"] for r in rows], np.array([[int(t in r["themes"]) for t in TOPICS] for r in rows])
+
+
 def train_on_fake_embedder(folder: Path, folds: int = 3, rows=None):
     """Train a model folder through the CLI on synthetic labels (``rows``, by default
     ``make_labelled()``) and the fake embedder.

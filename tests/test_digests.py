@@ -10,7 +10,7 @@ from kcna_themes.captures import capture_from_record, classifier_text
 from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.digests import is_digest
 
-from .conftest import CORPUS, TOPICS, FakeEmbedder, make_labelled
+from .conftest import CORPUS, TOPICS, FakeEmbedder, labelled_matrix
 
 DIGESTS = Path(__file__).parent / "data" / "digests-2024.jsonl"  # a Press Review and a Review of Rodong Sinmun
 THEMES = list(TOPICS)
@@ -50,8 +50,7 @@ def digest_about(theme: str) -> str:
 
 @pytest.fixture(scope="module")
 def labelled():
-    rows = make_labelled(n_per_theme=15, n_none=30)
-    return [r["text"] for r in rows], np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
+    return labelled_matrix()
 
 
 @pytest.fixture(scope="module")

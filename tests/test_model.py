@@ -12,7 +12,7 @@ from kcna_themes.evaluation import cross_validate, theme_scores
 from kcna_themes.metadata import FORMAT_VERSION, EmbedderSpec, read_metadata
 from kcna_themes.model import load_model, save_model
 
-from .conftest import FakeEmbedder, make_labelled
+from .conftest import FakeEmbedder, labelled_matrix
 
 DATA = Path(__file__).parent / "data"
 THEMES = ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
@@ -20,10 +20,7 @@ THEMES = ["leader", "construction", "agriculture", "sport", "heritage", "diploma
 
 @pytest.fixture(scope="module")
 def data():
-    rows = make_labelled(n_per_theme=15, n_none=30)
-    texts = [r["text"] for r in rows]
-    Y = np.array([[int(t in r["themes"]) for t in THEMES] for r in rows])
-    return texts, Y
+    return labelled_matrix()
 
 
 @pytest.fixture(scope="module")
