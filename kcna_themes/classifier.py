@@ -340,7 +340,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         A = ActorFeatures().transform(texts) if self.actor_columns_ else None
         self._adopt([self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j]) for j in range(k)])
         oof = self._out_of_fold(F, A, Y)
-        oof[self.digest_mask(texts)] = np.where(np.isnan(oof[0]), np.nan, 0.0)  # thresholds as predict_proba scores
+        digests = self.digest_mask(texts)
+        oof[digests] = np.where(np.isnan(oof[digests]), np.nan, 0.0)  # thresholds on the scores predict_proba gives
         rows = np.ones(len(Y), dtype=bool) if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
         thresholds = []
         for j in range(k):
