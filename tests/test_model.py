@@ -12,10 +12,10 @@ from kcna_themes.evaluation import cross_validate, theme_scores
 from kcna_themes.metadata import FORMAT_VERSION, EmbedderSpec, read_metadata
 from kcna_themes.model import load_model, save_model
 
-from .conftest import FakeEmbedder, labelled_matrix
+from .conftest import TOPICS, FakeEmbedder, labelled_matrix
 
 DATA = Path(__file__).parent / "data"
-THEMES = ["leader", "construction", "agriculture", "sport", "heritage", "diplomacy"]
+THEMES = list(TOPICS)  # the columns of labelled_matrix()
 
 
 @pytest.fixture(scope="module")
