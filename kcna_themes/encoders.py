@@ -31,6 +31,16 @@ from .errors import ModelError
 ONNX_BUILD_VERSION = 1  # bump when the export or quantization recipe changes
 
 
+def within_window(max_tokens: int, window: int | None) -> int:
+    """``max_tokens``, refused when it is longer than the window the model was trained for (past
+    its position embeddings a long text would fail deep inside the encoder, with no hint why).
+    A model that names no window is taken at its word."""
+    if window and max_tokens > window:
+        raise ModelError(f"the encoder reads at most {window} tokens: a window of {max_tokens} is longer "
+                         f"(give --max-tokens {window} or less, or 0 for the model's own)")
+    return max_tokens
+
+
 class TorchEncoder:
     """sentence-transformers on PyTorch: the reference path."""
 
@@ -42,7 +52,7 @@ class TorchEncoder:
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load sentence-transformer {path!r} offline: {exc}") from exc
         if max_tokens:
-            self.model.max_seq_length = max_tokens
+            self.model.max_seq_length = within_window(max_tokens, self.model.max_seq_length)
         self.dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") \
             else self.model.get_sentence_embedding_dimension()
         self.fingerprint = None
@@ -213,7 +223,8 @@ class OnnxInt8Encoder:
         self.fingerprint = build.get("sha256")
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # tokenizer.json may carry its own fixed truncation and padding: use the window asked for, no padding
-        self.tokenizer.enable_truncation(max_length=max_tokens or build["max_seq_length"])
+        self.tokenizer.enable_truncation(max_length=within_window(max_tokens or build["max_seq_length"],
+                                                                  build["max_seq_length"]))
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1

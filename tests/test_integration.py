@@ -12,9 +12,10 @@ from click.testing import CliRunner
 
 from kcna_themes.cli import cli
 from kcna_themes.embedding import load_embedder
+from kcna_themes.errors import ModelError
 from kcna_themes.metadata import default_model_dir, read_metadata
 
-from .conftest import CORPUS, SEEDS
+from .conftest import CORPUS, SEEDS, make_labelled, write_jsonl
 
 pytestmark = pytest.mark.integration
 
@@ -67,6 +68,15 @@ def test_real_corpus_articles_get_their_obvious_themes(tmp_path, cache_dir):
     out = [json.loads(ln) for ln in result.stdout.splitlines()]
     guidance = [r for r in out if r["title"].startswith("Kim Jong Il Provides Field Guidance")]
     assert guidance and all("leader" in r["themes"] for r in guidance)
+
+
+def test_a_window_longer_than_the_encoders_own_is_refused_by_name(tmp_path, cache_dir):
+    with pytest.raises(ModelError, match="at most 256 tokens: a window of 100000"):
+        load_embedder(max_tokens=100000, cache_dir=cache_dir, use_cache=False).embed(["A short text."])
+    labels = write_jsonl(tmp_path / "labels.jsonl", make_labelled(n_per_theme=5, n_none=5))
+    result = CliRunner().invoke(cli, ["train", str(labels), "--model", str(tmp_path / "m"), "--max-tokens", "300",
+                                      "--cache-dir", str(cache_dir), "--quiet"])
+    assert result.exit_code == 2 and "at most 256 tokens" in result.stderr and "Traceback" not in result.output
 
 
 def test_real_embedder_is_deterministic_and_served_from_the_cache(cache_dir):
