@@ -334,7 +334,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.n_embedding_dims_ = E.shape[1]
         self.lexical_ = (LexicalFeatures(self.lexical_dims, self.lexical_vocabulary, self.random_state).fit(texts)
                          if self.lexical_dims else None)
-        F = E if self.lexical_ is None else np.hstack([E, self.lexical_.transform(texts)])
+        F = self._features(texts, E)
         k = Y.shape[1]
         self.actor_columns_ = [j for j, t in enumerate(self.classes_) if t in self.actor_themes]
         A = ActorFeatures().transform(texts) if self.actor_columns_ else None
