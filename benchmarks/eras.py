@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
+from tfidf_beside import TfidfBeside, TfidfBesideDouble, TfidfInsteadOfSvd
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.captures import capture_from_record
@@ -144,7 +145,8 @@ HALF_F1 = {"actor_themes": ("leader",), "threshold_rule": "half-f1", "digest_rul
 RULING_11 = {**HALF_F1, "digest_rule": True}  # the shipped recipe's
 SHIPPED_VARIANT = "headline+trunc64"  # the shipped recipe's embedding (``kcna-themes train``'s defaults)
 RECIPES = {
-    # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only)
+    # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only);
+    # the parameters' "estimator", when given, is a ThemeClassifier subclass to fit instead
     "the 2011 model, names left glued (as shipped before)": ("trunc128-unmended", NO_ACTORS, False, True),
     "the 2011 model (2011 labels, old recipe)": ("trunc128", NO_ACTORS, False, True),
     "all eras, old recipe": ("trunc128", NO_ACTORS, False, False),
@@ -163,6 +165,11 @@ RECIPES = {
     "no headline, half best F1, digests none": ("trunc128", RULING_11, False, False),
     "96 tokens, half best F1, digests none": ("headline+trunc96", RULING_11, False, False),
     "64 tokens, half best F1, digests none": ("headline+trunc64", RULING_11, False, False),
+    "TF-IDF rows beside the SVD": ("headline+trunc64", {**RULING_11, "estimator": TfidfBeside}, False, False),
+    "TF-IDF rows beside the SVD, weight 2": ("headline+trunc64", {**RULING_11, "estimator": TfidfBesideDouble},
+                                             False, False),
+    "TF-IDF rows instead of the SVD": ("headline+trunc64", {**RULING_11, "estimator": TfidfInsteadOfSvd},
+                                       False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",
@@ -170,7 +177,15 @@ SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "
            "chunked, who acts (leader)", "headline, who acts, thresholds half best F1",
            "half best F1 on the random samples", "half best F1, digests none (ruling 11)",
            "chunked, half best F1, digests none", "no headline, half best F1, digests none",
-           "96 tokens, half best F1, digests none", "64 tokens, half best F1, digests none"]
+           "96 tokens, half best F1, digests none", "64 tokens, half best F1, digests none",
+           "TF-IDF rows beside the SVD", "TF-IDF rows beside the SVD, weight 2", "TF-IDF rows instead of the SVD"]
+
+
+def classifier(params: dict, **fixed) -> ThemeClassifier:
+    """A recipe's unfitted classifier: its estimator (ThemeClassifier unless it names
+    another) with its parameters and the fixed ones (embedder, themes, random state)."""
+    params = dict(params)
+    return params.pop("estimator", ThemeClassifier)(**params, **fixed)
 
 
 def main() -> None:
@@ -203,7 +218,7 @@ def main() -> None:
     def run(name, split, test_era, variant, params, threshold_on_random, train, test, seed):
         emb, texts = features[variant]
         t0 = time.perf_counter()
-        clf = ThemeClassifier(embedder=emb, themes=themes, random_state=seed, **params).fit(
+        clf = classifier(params, embedder=emb, themes=themes, random_state=seed).fit(
             list(texts[train]), Y[train], threshold_rows=random_rows[train] if threshold_on_random else None)
         probs = clf.predict_proba(list(texts[test]))
         return {"recipe": name, "train": split, "test": f"random {test_era}", "n_train": int(train.sum()),

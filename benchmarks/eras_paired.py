@@ -18,10 +18,8 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from eras import MIN_SUPPORT, RECIPES, SPLITS, embed, in_era, read_eras
+from eras import MIN_SUPPORT, RECIPES, SPLITS, classifier, embed, in_era, read_eras
 from joblib import Parallel, delayed
-
-from kcna_themes.classifier import ThemeClassifier
 
 LABELS = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "labels").glob("*.jsonl"))
 
@@ -53,7 +51,7 @@ def main() -> None:
         variant, params, _, _ = RECIPES[recipe]
         embedder, texts = features[variant]
         train = np.isin(years, train_eras)
-        clf = ThemeClassifier(embedder=embedder, themes=themes, random_state=seed, **params)
+        clf = classifier(params, embedder=embedder, themes=themes, random_state=seed)
         clf.fit(list(texts[train]), Y[train])
         return clf.predict_proba(list(texts[test])) >= clf.thresholds_
 

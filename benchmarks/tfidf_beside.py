@@ -1,0 +1,41 @@
+"""The shipped classifier with the TF-IDF rows themselves as features: tried, not shipped.
+
+``LexicalFeatures`` reduces the word and bigram TF-IDF (10,000 terms) to 256 SVD
+dimensions learned on the training texts. A rare, telling term (a project's name, a
+new title of a leader) may be lost in that reduction; here the logistic regression
+also reads the sparse TF-IDF rows (``TFIDF_WEIGHT`` times each unit-length row), or
+reads them instead of the SVD. ``benchmarks/eras.py`` scores them held out (recipes
+"TF-IDF rows beside the SVD" and so on) and ``eras_paired.py`` against the shipped one.
+"""
+
+from __future__ import annotations
+
+import scipy.sparse as sp
+
+from kcna_themes.classifier import EmbeddingFeatures, ThemeClassifier
+
+
+class TfidfBeside(ThemeClassifier):
+    """Embedding, SVD and the TF-IDF rows, as one sparse matrix."""
+
+    TFIDF_WEIGHT = 1.0
+    KEEP_SVD = True
+
+    def _features(self, texts, embeddings=None):
+        E = EmbeddingFeatures(self.embedder).transform(texts) if embeddings is None else embeddings
+        parts = [sp.csr_matrix(E)]
+        if self.KEEP_SVD:
+            parts.append(sp.csr_matrix(self.lexical_.transform(texts)))
+        parts.append(self.lexical_.tfidf(texts) * self.TFIDF_WEIGHT)
+        return sp.hstack(parts).tocsr()
+
+    def _for_theme(self, F, A, j):
+        return sp.hstack([F, sp.csr_matrix(A)]).tocsr() if A is not None and j in self.actor_columns_ else F
+
+
+class TfidfBesideDouble(TfidfBeside):
+    TFIDF_WEIGHT = 2.0
+
+
+class TfidfInsteadOfSvd(TfidfBeside):
+    KEEP_SVD = False
