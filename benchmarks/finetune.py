@@ -1,12 +1,19 @@
 """Does fine-tuning the bundled MiniLM on the labels help on held-out eras?
 
 For each split of ``eras.py`` (train eras -> another era's random sample), the bundled
-all-MiniLM-L6-v2 is fine-tuned on the training eras' labelled articles only, with a
-multi-label classification head (mean pooling, a linear layer per theme, binary
-cross-entropy; the head is then thrown away). Its embeddings (PyTorch, first 128
-tokens) then feed the same classifier as the shipped recipe (calibrated logistic
-regression per theme beside the TF-IDF/SVD features), and it is scored on the held-out
-random sample exactly as ``eras.py`` scores the other recipes.
+all-MiniLM-L6-v2 is fine-tuned on the training eras' labelled articles only, with one of
+two objectives (``--objective``):
+
+- ``head``: a multi-label classification head (mean pooling, a linear layer per theme,
+  binary cross-entropy; the head is then thrown away);
+- ``contrastive``: SetFit's, for several labels: for each article and each of its themes,
+  one article sharing that theme (cosine pulled to 1) and one without it (pushed to 0),
+  cosine-similarity loss on the mean-pooled vectors.
+
+Its embeddings (PyTorch, the first ``--max-tokens`` tokens) then feed the same classifier
+as the shipped recipe (calibrated logistic regression per theme beside the TF-IDF/SVD
+features), and it is scored on the held-out random sample exactly as ``eras.py`` scores
+the other recipes.
 
     HF_HUB_OFFLINE=1 python benchmarks/finetune.py labels/*.jsonl --json benchmarks/finetune.json
 
@@ -32,7 +39,7 @@ from kcna_themes.embedding import bundled_model_path
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
 from kcna_themes.training import is_random_sample
 
-MAX_TOKENS = 128
+MAX_TOKENS = 128  # the window of the earlier runs; --max-tokens sets it
 
 
 def mean_pool(hidden, mask):
@@ -40,40 +47,89 @@ def mean_pool(hidden, mask):
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
-def fine_tune(texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
+def embed_batch(tok, model, texts):
+    enc = tok(texts, truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt")
+    return torch.nn.functional.normalize(mean_pool(model(**enc).last_hidden_state, enc["attention_mask"]), dim=1)
+
+
+def setfit_pairs(Y: np.ndarray, rng) -> list[tuple[int, int, float]]:
+    """SetFit's pairs for several labels: for each article and each theme it carries, one
+    other article with that theme (target 1) and one without it (target 0)."""
+    pairs = []
+    for i in range(len(Y)):
+        for j in np.flatnonzero(Y[i]):
+            with_theme = np.flatnonzero(Y[:, j])
+            with_theme = with_theme[with_theme != i]
+            without = np.flatnonzero(Y[:, j] == 0)
+            if len(with_theme) and len(without):
+                pairs.append((i, int(rng.choice(with_theme)), 1.0))
+                pairs.append((i, int(rng.choice(without)), 0.0))
+    return pairs
+
+
+def bundled():
+    """The bundled MiniLM's tokenizer and model, through PyTorch."""
     from transformers import AutoModel, AutoTokenizer
 
-    torch.manual_seed(seed)
     path = bundled_model_path()
-    tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path)
-    head = torch.nn.Linear(model.config.hidden_size, Y.shape[1])
-    params = list(model.parameters()) + list(head.parameters())
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
+
+
+def train(model, params, lr: float, batches: list, loss_of) -> None:
+    """AdamW with a warm-up over the first tenth of the steps, then linear decay: one
+    step per batch, the loss ``loss_of(batch)``."""
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    steps = len(batches)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: min(1.0, (step + 1) / (0.1 * steps)) * max(0.0, 1 - step / steps))
+    model.train()
+    for batch in batches:
+        loss = loss_of(batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+    model.eval()
+
+
+def fine_tune_contrastive(texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tok, model = bundled()
+    pairs = [setfit_pairs(Y, rng) for _ in range(epochs)]  # new partners each epoch, as SetFit's iterations
+    batches = []
+    for epoch_pairs in pairs:
+        order = rng.permutation(len(epoch_pairs))
+        batches += [[epoch_pairs[k] for k in order[start:start + batch]] for start in range(0, len(order), batch)]
+
+    def loss_of(chunk):
+        a = embed_batch(tok, model, [texts[i] for i, _, _ in chunk])
+        b = embed_batch(tok, model, [texts[j] for _, j, _ in chunk])
+        target = torch.tensor([t for _, _, t in chunk], dtype=torch.float32)
+        return torch.nn.functional.mse_loss((a * b).sum(1), target)
+
+    train(model, model.parameters(), lr, batches, loss_of)
+    return tok, model
+
+
+def fine_tune(texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
+    torch.manual_seed(seed)
+    tok, model = bundled()
+    head = torch.nn.Linear(model.config.hidden_size, Y.shape[1])
     pos = Y.mean(0).clip(0.01, 0.99)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - pos) / pos, dtype=torch.float32).sqrt())
     target = torch.tensor(Y, dtype=torch.float32)
     rng = np.random.default_rng(seed)
-    steps = epochs * int(np.ceil(len(texts) / batch))
-    def warmup_then_decay(step: int) -> float:
-        return min(1.0, (step + 1) / (0.1 * steps)) * max(0.0, 1 - step / steps)
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_then_decay)
-    model.train()
+    batches = []
     for _ in range(epochs):
         order = rng.permutation(len(texts))
-        for start in range(0, len(order), batch):
-            idx = order[start:start + batch]
-            enc = tok([texts[i] for i in idx], truncation=True, max_length=MAX_TOKENS, padding=True,
-                      return_tensors="pt")
-            out = model(**enc).last_hidden_state
-            emb = torch.nn.functional.normalize(mean_pool(out, enc["attention_mask"]), dim=1)
-            loss = loss_fn(head(emb) * 10, target[idx])  # embeddings are unit length: scale the logits
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-    model.eval()
+        batches += [order[start:start + batch] for start in range(0, len(order), batch)]
+
+    def loss_of(idx):
+        emb = embed_batch(tok, model, [texts[i] for i in idx])
+        return loss_fn(head(emb) * 10, target[idx])  # embeddings are unit length: scale the logits
+
+    train(model, list(model.parameters()) + list(head.parameters()), lr, batches, loss_of)
     return tok, model
 
 
@@ -81,10 +137,7 @@ def fine_tune(texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
 def encode(tok, model, texts, batch: int = 32) -> np.ndarray:
     out = []
     for start in range(0, len(texts), batch):
-        enc = tok(texts[start:start + batch], truncation=True, max_length=MAX_TOKENS, padding=True,
-                  return_tensors="pt")
-        emb = mean_pool(model(**enc).last_hidden_state, enc["attention_mask"])
-        out.append(torch.nn.functional.normalize(emb, dim=1).numpy())
+        out.append(embed_batch(tok, model, texts[start:start + batch]).numpy())
     return np.vstack(out).astype(np.float32)
 
 
@@ -106,20 +159,21 @@ class TunedEmbedder:
 
 def load_stock() -> TunedEmbedder:
     """The bundled MiniLM as it ships, through the same PyTorch path as the tuned one."""
-    from transformers import AutoModel, AutoTokenizer
-
-    path = bundled_model_path()
-    model = AutoModel.from_pretrained(path)
+    tok, model = bundled()
     model.eval()
-    return TunedEmbedder(AutoTokenizer.from_pretrained(path), model)
+    return TunedEmbedder(tok, model)
 
 
 def main() -> None:
+    global MAX_TOKENS
     ap = argparse.ArgumentParser()
     ap.add_argument("labels", nargs="+")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=3e-5)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--objective", default="head", choices=["head", "contrastive"],
+                    help="a classification head, or SetFit's contrastive pairs")
+    ap.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="the encoder's window, tuning and encoding")
     ap.add_argument("--splits", nargs="+", default=[s[0] for s in SPLITS])
     ap.add_argument("--threshold-rule", default="half-f1", choices=["half-f1", "best-f1"])
     ap.add_argument("--no-digest-rule", dest="digest_rule", action="store_false")
@@ -127,6 +181,8 @@ def main() -> None:
     args = ap.parse_args()
     rules = {"threshold_rule": args.threshold_rule, "digest_rule": args.digest_rule}
     torch.set_num_threads(2)
+    MAX_TOKENS = args.max_tokens
+    tune = {"head": fine_tune, "contrastive": fine_tune_contrastive}[args.objective]
 
     articles = read_labelled(args.labels, BatchLog())
     themes = themes_in(articles)
@@ -144,10 +200,13 @@ def main() -> None:
         t0 = time.perf_counter()
         if stock is None:
             stock = load_stock()
-        tok, model = fine_tune(list(texts[train]), Y[train], args.epochs, args.lr, args.batch)
+        tok, model = tune(list(texts[train]), Y[train], args.epochs, args.lr, args.batch)
         tuned = time.perf_counter() - t0
-        for name, encoder in ((f"stock MiniLM, PyTorch, {args.threshold_rule}", stock),
-                              (f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr}), {args.threshold_rule}",
+        window = "" if args.max_tokens == 128 else f", {args.max_tokens} tokens"  # the earlier lines' names
+        objective = "" if args.objective == "head" else ", SetFit pairs"
+        for name, encoder in ((f"stock MiniLM, PyTorch, {args.threshold_rule}{window}", stock),
+                              (f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr}{objective}), "
+                               f"{args.threshold_rule}{window}",
                                TunedEmbedder(tok, model))):
             clf = ThemeClassifier(embedder=encoder, themes=themes, **rules).fit(list(texts[train]), Y[train])
             probs = clf.predict_proba(list(texts[test]))
