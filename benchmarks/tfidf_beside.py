@@ -6,6 +6,11 @@ new title of a leader) may be lost in that reduction; here the logistic regressi
 also reads the sparse TF-IDF rows (``TFIDF_WEIGHT`` times each unit-length row), or
 reads them instead of the SVD. ``benchmarks/eras.py`` scores them held out (recipes
 "TF-IDF rows beside the SVD" and so on) and ``eras_paired.py`` against the shipped one.
+
+Each variant is a class (its weight and whether the SVD stays are class attributes), so
+that a recipe in ``eras.py`` names it as its estimator. These classifiers score what
+they fit, for the benchmark; a model folder cannot keep them (its arrays assume the
+dense features of ``ThemeClassifier``).
 """
 
 from __future__ import annotations
