@@ -55,12 +55,13 @@ def embed_batch(tok, model, texts):
 def setfit_pairs(Y: np.ndarray, rng) -> list[tuple[int, int, float]]:
     """SetFit's pairs for several labels: for each article and each theme it carries, one
     other article with that theme (target 1) and one without it (target 0)."""
+    members = [np.flatnonzero(Y[:, j]) for j in range(Y.shape[1])]  # each theme's articles, found once
+    others = [np.flatnonzero(Y[:, j] == 0) for j in range(Y.shape[1])]
     pairs = []
     for i in range(len(Y)):
         for j in np.flatnonzero(Y[i]):
-            with_theme = np.flatnonzero(Y[:, j])
-            with_theme = with_theme[with_theme != i]
-            without = np.flatnonzero(Y[:, j] == 0)
+            with_theme = members[j][members[j] != i]
+            without = others[j]
             if len(with_theme) and len(without):
                 pairs.append((i, int(rng.choice(with_theme)), 1.0))
                 pairs.append((i, int(rng.choice(without)), 0.0))
@@ -190,6 +191,8 @@ def main() -> None:
     texts = np.array([a.capture.embed_text for a in articles], dtype=object)
     years = np.array([era_of(a) for a in articles])
     random_rows = np.array([is_random_sample(a) for a in articles])
+    window = "" if args.max_tokens == 128 else f", {args.max_tokens} tokens"  # the earlier lines' names
+    objective = "" if args.objective == "head" else ", SetFit pairs"
     results = []
     stock = None
     for split, train_eras, test_era in SPLITS:
@@ -202,8 +205,6 @@ def main() -> None:
             stock = load_stock()
         tok, model = tune(list(texts[train]), Y[train], args.epochs, args.lr, args.batch)
         tuned = time.perf_counter() - t0
-        window = "" if args.max_tokens == 128 else f", {args.max_tokens} tokens"  # the earlier lines' names
-        objective = "" if args.objective == "head" else ", SetFit pairs"
         for name, encoder in ((f"stock MiniLM, PyTorch, {args.threshold_rule}{window}", stock),
                               (f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr}{objective}), "
                                f"{args.threshold_rule}{window}",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import scipy.sparse as sp
 
-from kcna_themes.classifier import EmbeddingFeatures, ThemeClassifier
+from kcna_themes.classifier import ThemeClassifier
 
 
 class TfidfBeside(ThemeClassifier):
@@ -27,12 +27,10 @@ class TfidfBeside(ThemeClassifier):
     KEEP_SVD = True
 
     def _features(self, texts, embeddings=None):
-        E = EmbeddingFeatures(self.embedder).transform(texts) if embeddings is None else embeddings
-        parts = [sp.csr_matrix(E)]
-        if self.KEEP_SVD:
-            parts.append(sp.csr_matrix(self.lexical_.transform(texts)))
-        parts.append(self.lexical_.tfidf(texts) * self.TFIDF_WEIGHT)
-        return sp.hstack(parts).tocsr()
+        dense = super()._features(texts, embeddings)  # the embedding and its SVD, as shipped
+        if not self.KEEP_SVD:
+            dense = dense[:, :self.n_embedding_dims_]
+        return sp.hstack([sp.csr_matrix(dense), self.lexical_.tfidf(texts) * self.TFIDF_WEIGHT]).tocsr()
 
     def _for_theme(self, F, A, j):
         return sp.hstack([F, sp.csr_matrix(A)]).tocsr() if A is not None and j in self.actor_columns_ else F
