@@ -8,7 +8,14 @@ two objectives (``--objective``):
   binary cross-entropy; the head is then thrown away);
 - ``contrastive``: SetFit's, for several labels: for each article and each of its themes,
   one article sharing that theme (cosine pulled to 1) and one without it (pushed to 0),
-  cosine-similarity loss on the mean-pooled vectors.
+  cosine-similarity loss on the mean-pooled vectors;
+- ``none``: no labels, for ``--adapt`` alone.
+
+``--adapt N`` first adapts the encoder to KCNA's language without labels: TSDAE (Wang,
+Reimers and Gurevych 2021; sentence-transformers' ``DenoisingAutoEncoderLoss``) on N
+unlabelled corpus articles of the training eras only (never the test era's), one pass: the
+encoder reads each article's first ``--max-tokens`` tokens with 60% of its words deleted,
+and a decoder tied to it must rebuild them from the one sentence vector.
 
 Its embeddings (PyTorch, the first ``--max-tokens`` tokens) then feed the same classifier
 as the shipped recipe (calibrated logistic regression per theme beside the TF-IDF/SVD
@@ -32,6 +39,7 @@ import time
 import numpy as np
 import torch
 from eras import SPLITS, era_of, held_out_scores, in_era, result_line
+from lexical_corpus import unlabelled
 
 from kcna_themes.batch import BatchLog
 from kcna_themes.classifier import ThemeClassifier
@@ -69,7 +77,8 @@ def setfit_pairs(Y: np.ndarray, rng) -> list[tuple[int, int, float]]:
 
 
 def bundled():
-    """The bundled MiniLM's tokenizer and model, through PyTorch."""
+    """The bundled MiniLM's tokenizer and model, through PyTorch: where tuning starts
+    unless ``adapt_tsdae`` has run first."""
     from transformers import AutoModel, AutoTokenizer
 
     path = bundled_model_path()
@@ -93,10 +102,47 @@ def train(model, params, lr: float, batches: list, loss_of) -> None:
     model.eval()
 
 
-def fine_tune_contrastive(texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
+def delete_words(text: str, rng, ratio: float = 0.6) -> str:
+    """TSDAE's noise: each word deleted with probability ``ratio``, at least one kept."""
+    words = text.split()
+    if not words:
+        return text
+    keep = rng.random(len(words)) >= ratio
+    if not keep.any():
+        keep[rng.integers(len(words))] = True
+    return " ".join(word for word, kept in zip(words, keep) if kept)
+
+
+def adapt_tsdae(texts: list[str], lr: float = 3e-5, batch: int = 8, seed: int = 0):
+    """TSDAE on unlabelled texts, one pass (the paper's settings: 60% deletion, batches of
+    8, lr 3e-5, decoder tied to the encoder). Each text is first cut to the encoder's
+    window, so that the decoder rebuilds what the encoder read."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
+
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    tok, model = bundled()
+    encoder = SentenceTransformer(str(bundled_model_path()), device="cpu")
+    encoder.max_seq_length = MAX_TOKENS
+    tok = encoder.tokenizer
+    loss = DenoisingAutoEncoderLoss(encoder, tie_encoder_decoder=True)
+    order = rng.permutation(len(texts))
+    batches = [[texts[k] for k in order[start:start + batch]] for start in range(0, len(order), batch)]
+
+    def loss_of(chunk):
+        read = tok.batch_decode(tok(chunk, truncation=True, max_length=MAX_TOKENS)["input_ids"],
+                                skip_special_tokens=True)
+        return loss([encoder.preprocess([delete_words(text, rng) for text in read]), encoder.preprocess(read)],
+                    None)
+
+    train(loss, loss.parameters(), lr, batches, loss_of)
+    return tok, encoder[0].auto_model
+
+
+def fine_tune_contrastive(start, texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tok, model = start
     pairs = [setfit_pairs(Y, rng) for _ in range(epochs)]  # new partners each epoch, as SetFit's iterations
     batches = []
     for epoch_pairs in pairs:
@@ -113,9 +159,9 @@ def fine_tune_contrastive(texts, Y, epochs: int, lr: float, batch: int, seed: in
     return tok, model
 
 
-def fine_tune(texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
+def fine_tune(start, texts, Y, epochs: int, lr: float, batch: int, seed: int = 0):
     torch.manual_seed(seed)
-    tok, model = bundled()
+    tok, model = start
     head = torch.nn.Linear(model.config.hidden_size, Y.shape[1])
     pos = Y.mean(0).clip(0.01, 0.99)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - pos) / pos, dtype=torch.float32).sqrt())
@@ -172,8 +218,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=3e-5)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--objective", default="head", choices=["head", "contrastive"],
-                    help="a classification head, or SetFit's contrastive pairs")
+    ap.add_argument("--objective", default="head", choices=["head", "contrastive", "none"],
+                    help="a classification head, SetFit's contrastive pairs, or no labels (--adapt alone)")
+    ap.add_argument("--adapt", type=int, default=0, metavar="N",
+                    help="first adapt the encoder by TSDAE on N unlabelled articles of the training eras")
     ap.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="the encoder's window, tuning and encoding")
     ap.add_argument("--splits", nargs="+", default=[s[0] for s in SPLITS])
     ap.add_argument("--threshold-rule", default="half-f1", choices=["half-f1", "best-f1"])
@@ -183,7 +231,9 @@ def main() -> None:
     rules = {"threshold_rule": args.threshold_rule, "digest_rule": args.digest_rule}
     torch.set_num_threads(2)
     MAX_TOKENS = args.max_tokens
-    tune = {"head": fine_tune, "contrastive": fine_tune_contrastive}[args.objective]
+    tune = {"head": fine_tune, "contrastive": fine_tune_contrastive, "none": None}[args.objective]
+    if tune is None and not args.adapt:
+        ap.error("--objective none tunes nothing without --adapt")
 
     articles = read_labelled(args.labels, BatchLog())
     themes = themes_in(articles)
@@ -192,7 +242,11 @@ def main() -> None:
     years = np.array([era_of(a) for a in articles])
     random_rows = np.array([is_random_sample(a) for a in articles])
     window = "" if args.max_tokens == 128 else f", {args.max_tokens} tokens"  # the earlier lines' names
-    objective = "" if args.objective == "head" else ", SetFit pairs"
+    pair_note = ", SetFit pairs" if args.objective == "contrastive" else ""
+    tuned_name = f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr}{pair_note})" if tune else "MiniLM"
+    if args.adapt:
+        tuned_name = f"TSDAE on {args.adapt} unlabelled articles{', ' if tune else ' '}{tuned_name}"
+    ids = frozenset(a.capture.id for a in articles)
     results = []
     stock = None
     for split, train_eras, test_era in SPLITS:
@@ -203,11 +257,11 @@ def main() -> None:
         t0 = time.perf_counter()
         if stock is None:
             stock = load_stock()
-        tok, model = tune(list(texts[train]), Y[train], args.epochs, args.lr, args.batch)
+        start = adapt_tsdae(unlabelled(tuple(train_eras), ids, args.adapt)) if args.adapt else bundled()
+        tok, model = tune(start, list(texts[train]), Y[train], args.epochs, args.lr, args.batch) if tune else start
         tuned = time.perf_counter() - t0
         for name, encoder in ((f"stock MiniLM, PyTorch, {args.threshold_rule}{window}", stock),
-                              (f"fine-tuned MiniLM ({args.epochs} epochs, lr {args.lr}{objective}), "
-                               f"{args.threshold_rule}{window}",
+                              (f"{tuned_name}, {args.threshold_rule}{window}",
                                TunedEmbedder(tok, model))):
             clf = ThemeClassifier(embedder=encoder, themes=themes, **rules).fit(list(texts[train]), Y[train])
             probs = clf.predict_proba(list(texts[test]))
