@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from kcna_themes import embedding
+from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.cli import Services, cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,6 +151,20 @@ def write_press_review(path: Path, item: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def fake_labelled():
+    """``labelled_matrix()``: texts and theme matrix, columns in ``TOPICS``' order."""
+    return labelled_matrix()
+
+
+@pytest.fixture(scope="session")
+def fake_classifier(fake_labelled):
+    """A ThemeClassifier fitted once on ``fake_labelled`` with the shipped defaults (digests
+    none among them), shared by the modules that only read it."""
+    texts, Y = fake_labelled
+    return ThemeClassifier(embedder=FakeEmbedder(), themes=list(TOPICS)).fit(texts, Y)
+
+
+@pytest.fixture(scope="session")
 def fake_model_dir(tmp_path_factory):
     """One model folder trained on the fake embedder, shared by every module that only reads it."""
     return train_on_fake_embedder(tmp_path_factory.mktemp("fake-model"))[0]
@@ -160,3 +175,11 @@ def small_model_dir(tmp_path_factory):
     """A smaller model (8 articles a theme, 2 folds), trained once for the bad-input modules."""
     rows = make_labelled(n_per_theme=8, n_none=10)
     return train_on_fake_embedder(tmp_path_factory.mktemp("small-model"), folds=2, rows=rows)[0]
+
+
+@pytest.fixture
+def tag_small(small_model_dir, fake_embedder):
+    """``kcna-themes tag`` on the small model with the fake embedder: ``tag_small(*args)``."""
+    def run(*args):
+        return invoke(["tag", "--model", small_model_dir, *args], fake_embedder)
+    return run

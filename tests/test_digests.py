@@ -4,13 +4,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from kcna_themes.captures import capture_from_record, classifier_text
 from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.digests import is_digest
 
-from .conftest import CORPUS, TOPICS, FakeEmbedder, labelled_matrix
+from .conftest import CORPUS, TOPICS, FakeEmbedder
 
 DIGESTS = Path(__file__).parent / "data" / "digests-2024.jsonl"  # a Press Review and a Review of Rodong Sinmun
 THEMES = list(TOPICS)
@@ -48,28 +47,17 @@ def digest_about(theme: str) -> str:
                            "Press Review")
 
 
-@pytest.fixture(scope="module")
-def labelled():
-    return labelled_matrix()
-
-
-@pytest.fixture(scope="module")
-def ruled(labelled):
-    texts, Y = labelled
-    return ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y)
-
-
-def test_a_digest_scores_zero_on_every_theme_unless_the_rule_is_off(labelled, ruled):
-    texts, Y = labelled
+def test_a_digest_scores_zero_on_every_theme_unless_the_rule_is_off(fake_labelled, fake_classifier):
+    texts, Y = fake_labelled
     digests = [digest_about(t) for t in THEMES]
     unruled = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, digest_rule=False).fit(texts, Y)
-    assert (ruled.predict_proba(digests) == 0).all() and not ruled.predict(digests).any()
+    assert (fake_classifier.predict_proba(digests) == 0).all() and not fake_classifier.predict(digests).any()
     assert (np.diag(unruled.predict(digests)) == 1).all()  # without the rule, each item's theme is tagged
-    assert np.array_equal(ruled.predict_proba(texts), unruled.predict_proba(texts))  # nothing else moves
+    assert np.array_equal(fake_classifier.predict_proba(texts), unruled.predict_proba(texts))  # nothing else moves
 
 
-def test_a_model_saved_before_the_digest_rule_keeps_scoring_digests_as_it_did(ruled):
-    arrays = ruled.fitted_arrays()
+def test_a_model_saved_before_the_digest_rule_keeps_scoring_digests_as_it_did(fake_classifier):
+    arrays = fake_classifier.fitted_arrays()
     params = json.loads(str(arrays["params"]))
     assert params["digest_rule"] is True
     del params["digest_rule"]

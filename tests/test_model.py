@@ -12,33 +12,22 @@ from kcna_themes.evaluation import cross_validate, theme_scores
 from kcna_themes.metadata import FORMAT_VERSION, EmbedderSpec, read_metadata
 from kcna_themes.model import load_model, save_model
 
-from .conftest import TOPICS, FakeEmbedder, labelled_matrix
+from .conftest import TOPICS, FakeEmbedder
 
 DATA = Path(__file__).parent / "data"
 THEMES = list(TOPICS)  # the columns of labelled_matrix()
 
 
-@pytest.fixture(scope="module")
-def data():
-    return labelled_matrix()
-
-
-@pytest.fixture(scope="module")
-def fitted(data):
-    texts, Y = data
-    return ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y)
-
-
-def test_scores_are_probabilities_with_one_column_per_theme(fitted, data):
-    texts, _ = data
-    P = fitted.predict_proba(texts)
+def test_scores_are_probabilities_with_one_column_per_theme(fake_classifier, fake_labelled):
+    texts, _ = fake_labelled
+    P = fake_classifier.predict_proba(texts)
     assert P.shape == (len(texts), len(THEMES))
     assert (P >= 0).all() and (P <= 1).all()
 
 
-def test_classifier_learns_the_themes_it_was_given(fitted, data):
-    texts, Y = data
-    predicted = fitted.predict(texts)
+def test_classifier_learns_the_themes_it_was_given(fake_classifier, fake_labelled):
+    texts, Y = fake_labelled
+    predicted = fake_classifier.predict(texts)
     scores = theme_scores(Y, predicted, THEMES)
     assert scores["macro_f1"] > 0.9
 
@@ -54,11 +43,11 @@ def test_a_model_saved_with_skops_by_an_earlier_version_loads_and_scores_as_it_d
     assert np.allclose(model.score(expected["texts"]), expected["probabilities"], atol=1e-6)
 
 
-def test_loading_a_model_imports_neither_skops_nor_torch(tmp_path, fitted):
+def test_loading_a_model_imports_neither_skops_nor_torch(tmp_path, fake_classifier):
     import subprocess
     import sys
 
-    _save(tmp_path, fitted)
+    _save(tmp_path, fake_classifier)
     code = ("import sys\nfrom kcna_themes.model import load_model\n"
             f"m = load_model({str(tmp_path / 'm')!r})\n"
             "print(sorted(name for name in ('skops', 'torch') if name in sys.modules))")
@@ -66,13 +55,14 @@ def test_loading_a_model_imports_neither_skops_nor_torch(tmp_path, fitted):
     assert out.strip() == "[]"
 
 
-def test_a_model_file_of_arrays_that_holds_an_object_is_refused(tmp_path, fitted):
+def test_a_model_file_of_arrays_that_holds_an_object_is_refused(tmp_path, fake_classifier):
     import io
 
-    _save(tmp_path, fitted)
+    _save(tmp_path, fake_classifier)
     buffer = io.BytesIO()
     planted = np.array([Planted()], dtype=object)
-    for arrays in (fitted.fitted_arrays() | {"thresholds": planted}, fitted.fitted_arrays() | {"extra": planted}):
+    fitted = fake_classifier.fitted_arrays()
+    for arrays in (fitted | {"thresholds": planted}, fitted | {"extra": planted}):
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         _replace_classifier(tmp_path / "m", buffer.getvalue(), "classifier.npz", FORMAT_VERSION, fmt="npz")
@@ -81,9 +71,9 @@ def test_a_model_file_of_arrays_that_holds_an_object_is_refused(tmp_path, fitted
     assert Planted.marks == []
 
 
-def test_a_model_file_of_arrays_with_a_missing_or_misshapen_array_is_refused(tmp_path, fitted):
-    arrays = fitted.fitted_arrays()
-    _save(tmp_path, fitted)
+def test_a_model_file_of_arrays_with_a_missing_or_misshapen_array_is_refused(tmp_path, fake_classifier):
+    arrays = fake_classifier.fitted_arrays()
+    _save(tmp_path, fake_classifier)
     from kcna_themes.model import _npz_bytes
 
     _replace_classifier(tmp_path / "m", b"not a zip at all", "classifier.npz", FORMAT_VERSION, fmt="npz")
@@ -105,22 +95,22 @@ def test_half_the_best_f1_is_the_cut_off_of_the_default_rule():
     assert half_best_f1_threshold(y, s) == pytest.approx(3 / 7)
 
 
-def test_the_threshold_rule_is_a_hyperparameter_and_a_wrong_one_is_refused(data, fitted):
-    texts, Y = data
+def test_the_threshold_rule_is_a_hyperparameter_and_a_wrong_one_is_refused(fake_labelled, fake_classifier):
+    texts, Y = fake_labelled
     best = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, threshold_rule="best-f1").fit(texts, Y)
-    assert np.allclose(best.predict_proba(texts), fitted.predict_proba(texts))  # the same scores
-    assert not np.allclose(best.thresholds_, fitted.thresholds_)  # other cut-offs
+    assert np.allclose(best.predict_proba(texts), fake_classifier.predict_proba(texts))  # the same scores
+    assert not np.allclose(best.thresholds_, fake_classifier.thresholds_)  # other cut-offs
     with pytest.raises(ValueError, match="threshold_rule"):
         ThemeClassifier(embedder=FakeEmbedder(), threshold_rule="best").fit(texts, Y)
 
 
-def test_a_model_saved_before_the_threshold_rule_was_a_parameter_says_it_used_the_best_f1(tmp_path, fitted):
-    arrays = fitted.fitted_arrays()
+def test_a_model_saved_before_the_threshold_rule_was_a_parameter_says_it_used_the_best_f1(tmp_path, fake_classifier):
+    arrays = fake_classifier.fitted_arrays()
     params = json.loads(str(arrays["params"]))
     del params["threshold_rule"]
     older = ThemeClassifier.from_fitted_arrays(arrays | {"params": np.array(json.dumps(params))})
-    assert older.threshold_rule == "best-f1" and fitted.threshold_rule == "half-f1"
-    assert np.array_equal(older.thresholds_, fitted.thresholds_)
+    assert older.threshold_rule == "best-f1" and fake_classifier.threshold_rule == "half-f1"
+    assert np.array_equal(older.thresholds_, fake_classifier.thresholds_)
 
 
 def test_best_f1_threshold_separates_a_clean_split():
@@ -129,25 +119,25 @@ def test_best_f1_threshold_separates_a_clean_split():
     assert best_f1_threshold(y, s) == pytest.approx(0.5)
 
 
-def test_embeddings_only_classifier_has_no_lexical_branch(data):
-    texts, Y = data
+def test_embeddings_only_classifier_has_no_lexical_branch(fake_labelled):
+    texts, Y = fake_labelled
     clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=0).fit(texts, Y)
     assert clf.lexical_ is None and clf.predict_proba(texts).shape == Y.shape
 
 
-def test_a_classifier_without_an_embedder_says_so(fitted, data):
-    texts, _ = data
+def test_a_classifier_without_an_embedder_says_so(fake_classifier, fake_labelled):
+    texts, _ = fake_labelled
     with pytest.raises(ModelError, match="no embedder"):
-        _without_embedder(fitted).predict_proba(texts)
+        _without_embedder(fake_classifier).predict_proba(texts)
 
 
-def test_thresholds_are_chosen_per_theme_within_bounds(fitted):
-    assert len(fitted.thresholds_) == len(THEMES)
-    assert all(0.01 <= t <= 0.99 for t in fitted.thresholds_)
+def test_thresholds_are_chosen_per_theme_within_bounds(fake_classifier):
+    assert len(fake_classifier.thresholds_) == len(THEMES)
+    assert all(0.01 <= t <= 0.99 for t in fake_classifier.thresholds_)
 
 
-def test_cross_validation_reports_rates_for_bias_correction(data):
-    texts, Y = data
+def test_cross_validation_reports_rates_for_bias_correction(fake_labelled):
+    texts, Y = fake_labelled
     cv = cross_validate(ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES), texts, Y, folds=3)
     s = cv.scores["per_theme"]["sport"]
     assert s["tp"] + s["fn"] == Y[:, 3].sum() and s["tp"] + s["fp"] + s["fn"] + s["tn"] == len(Y)
@@ -163,13 +153,13 @@ def _without_embedder(classifier):
     return copy.copy(classifier).set_params(embedder=None)
 
 
-def _save(tmp_path, fitted):
+def _save(tmp_path, fake_classifier):
     embedder = EmbedderSpec(id="fake-hash-64", dim=64, model="fake-hash-64")
-    return save_model(tmp_path / "m", fitted, embedder, {"size": 1}, {"per_theme": {}})
+    return save_model(tmp_path / "m", fake_classifier, embedder, {"size": 1}, {"per_theme": {}})
 
 
-def test_metadata_records_every_hyperparameter_of_the_recipe(tmp_path, data):
-    texts, Y = data
+def test_metadata_records_every_hyperparameter_of_the_recipe(tmp_path, fake_labelled):
+    texts, Y = fake_labelled
     clf = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, C=2.0, lexical_dims=8, threshold_folds=3,
                           digest_rule=False, random_state=7).fit(texts, Y)
     _save(tmp_path, clf)
@@ -179,21 +169,21 @@ def test_metadata_records_every_hyperparameter_of_the_recipe(tmp_path, data):
     assert recorded["calibration"] == "Platt (sigmoid), 3-fold"
 
 
-def test_saved_folder_round_trips(tmp_path, fitted, data):
-    texts, _ = data
-    saved = _save(tmp_path, fitted)
+def test_saved_folder_round_trips(tmp_path, fake_classifier, fake_labelled):
+    texts, _ = fake_labelled
+    saved = _save(tmp_path, fake_classifier)
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["format_version"] == FORMAT_VERSION and meta["themes"] == THEMES
     assert set(meta) >= {"package_version", "sklearn_version", "embedder", "thresholds", "training", "evaluation"}
     loaded = load_model(tmp_path / "m", FakeEmbedder())
     assert loaded.model_id == saved.model_id
-    assert np.allclose(loaded.classifier.predict_proba(texts), fitted.predict_proba(texts))
+    assert np.allclose(loaded.classifier.predict_proba(texts), fake_classifier.predict_proba(texts))
 
 
-def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, fitted):
+def test_loading_refuses_missing_corrupt_newer_and_mismatched_models(tmp_path, fake_classifier):
     with pytest.raises(ModelError, match="does not exist"):
         load_model(tmp_path / "nowhere")
-    _save(tmp_path, fitted)
+    _save(tmp_path, fake_classifier)
     folder = tmp_path / "m"
     with pytest.raises(ModelError, match="trained on embedder 'fake-hash-64'"):
         load_model(folder, FakeEmbedder(id="sentence-transformers/all-MiniLM-L6-v2|onnx-int8|chunk"))
@@ -243,10 +233,10 @@ def _replace_classifier(folder, blob: bytes, name: str, version: int, fmt: str |
     (folder / "metadata.json").write_text(json.dumps(meta))
 
 
-def test_a_model_file_holding_an_untrusted_type_is_refused_before_anything_is_built(tmp_path, fitted):
+def test_a_model_file_holding_an_untrusted_type_is_refused_before_anything_is_built(tmp_path, fake_classifier):
     import skops.io
 
-    _save(tmp_path, fitted)
+    _save(tmp_path, fake_classifier)
     planted = Planted()
     planted.payload = "ran"
     _replace_classifier(tmp_path / "m", skops.io.dumps(planted), "classifier.skops", 2)
@@ -255,29 +245,29 @@ def test_a_model_file_holding_an_untrusted_type_is_refused_before_anything_is_bu
     assert Planted.marks == []
 
 
-def test_an_old_pickled_model_loads_only_when_trusted(tmp_path, fitted, data):
+def test_an_old_pickled_model_loads_only_when_trusted(tmp_path, fake_classifier, fake_labelled):
     import io
 
     import joblib
 
-    texts, _ = data
-    _save(tmp_path, fitted)
+    texts, _ = fake_labelled
+    _save(tmp_path, fake_classifier)
     buffer = io.BytesIO()
-    joblib.dump(_without_embedder(fitted), buffer)
+    joblib.dump(_without_embedder(fake_classifier), buffer)
     _replace_classifier(tmp_path / "m", buffer.getvalue(), "classifier.joblib", 1)
     with pytest.raises(ModelError, match="--trust-pickle"):
         load_model(tmp_path / "m", FakeEmbedder())
     trusted = load_model(tmp_path / "m", FakeEmbedder(), trust_pickle=True)
-    assert np.allclose(trusted.classifier.predict_proba(texts), fitted.predict_proba(texts))
+    assert np.allclose(trusted.classifier.predict_proba(texts), fake_classifier.predict_proba(texts))
 
 
-def test_scikit_learn_tools_work_on_the_classifier(data, fitted):
+def test_scikit_learn_tools_work_on_the_classifier(fake_labelled, fake_classifier):
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
 
-    texts, Y = data
+    texts, Y = fake_labelled
     clf = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, lexical_dims=16)
-    fresh = clone(fitted)
+    fresh = clone(fake_classifier)
     assert fresh.get_params()["themes"] == THEMES and not hasattr(fresh, "coefs_")
     P = cross_val_predict(clf, np.array(texts, dtype=object), Y, cv=KFold(3, shuffle=True, random_state=0),
                           method="predict_proba")
@@ -287,8 +277,8 @@ def test_scikit_learn_tools_work_on_the_classifier(data, fitted):
     assert len(search.cv_results_["params"]) == 2 and search.best_score_ > 0.8
 
 
-def test_labels_may_be_theme_lists_and_name_the_columns(data):
-    texts, Y = data
+def test_labels_may_be_theme_lists_and_name_the_columns(fake_labelled):
+    texts, Y = fake_labelled
     lists = [[t for t, y in zip(THEMES, row) if y] for row in Y]
     clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=0).fit(texts, lists)
     assert clf.themes_ == THEMES  # the codebook's order, from the labels alone
@@ -310,14 +300,14 @@ def test_who_acts_counts_a_leader_as_the_subject_not_a_passing_mention():
     assert ActorFeatures().transform(["Kim Jong Un Inspects Factory\nIt was built."])[0, 4] == 1
 
 
-def test_only_the_actor_themes_read_who_acts(fitted, data):
-    texts, Y = data
-    width = {t: coefs.shape[1] for t, coefs in zip(fitted.themes_, fitted.coefs_)}
+def test_only_the_actor_themes_read_who_acts(fake_classifier, fake_labelled):
+    texts, Y = fake_labelled
+    width = {t: coefs.shape[1] for t, coefs in zip(fake_classifier.themes_, fake_classifier.coefs_)}
     assert width["leader"] == width["sport"] + 5
     assert len({w for t, w in width.items() if t != "leader"}) == 1
     plain = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES, actor_themes=()).fit(texts, Y)
     assert plain.coefs_[0].shape[1] == width["sport"]
-    assert plain.predict_proba(texts).shape == fitted.predict_proba(texts).shape
+    assert plain.predict_proba(texts).shape == fake_classifier.predict_proba(texts).shape
 
     import pickle  # a classifier saved before who-acts features existed reads none, and scores as before
     older = pickle.loads(pickle.dumps(_without_embedder(plain)))
@@ -328,13 +318,13 @@ def test_only_the_actor_themes_read_who_acts(fitted, data):
     assert np.allclose(older.predict_proba(texts), plain.predict_proba(texts))
 
 
-def test_lexical_features_compute_what_scikit_learns_vectorizer_and_svd_compute(data):
+def test_lexical_features_compute_what_scikit_learns_vectorizer_and_svd_compute(fake_labelled):
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from kcna_themes.classifier import LexicalFeatures
 
-    texts, _ = data
+    texts, _ = fake_labelled
     lexical = LexicalFeatures(dims=8, vocabulary=200).fit(texts)
     vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2), stop_words="english",
                                  max_features=200, dtype=np.float32).fit(texts)

@@ -15,18 +15,6 @@ from .conftest import CORPUS, invoke
 ARTICLES = CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:4]
 
 
-@pytest.fixture(scope="module")
-def model_dir(small_model_dir):
-    return small_model_dir
-
-
-@pytest.fixture
-def tag(model_dir, fake_embedder):
-    def run(*args):
-        return invoke(["tag", "--model", model_dir, *args], fake_embedder)
-    return run
-
-
 @pytest.fixture
 def articles(tmp_path) -> Path:
     path = tmp_path / "articles.jsonl"
@@ -40,13 +28,13 @@ def _clean_refusal(result, *words):
     assert all(w in result.stderr for w in words), result.stderr
 
 
-def test_tag_refuses_an_output_that_is_its_input(tmp_path, tag, articles):
+def test_tag_refuses_an_output_that_is_its_input(tmp_path, tag_small, articles):
     before = articles.read_bytes()
-    _clean_refusal(tag(articles, "-o", articles), "is also one of the inputs")
+    _clean_refusal(tag_small(articles, "-o", articles), "is also one of the inputs")
     assert articles.read_bytes() == before
 
 
-def test_tag_refuses_an_output_reached_through_a_folder_a_glob_or_another_name(tmp_path, tag, articles):
+def test_tag_refuses_an_output_reached_through_a_folder_a_glob_or_another_name(tmp_path, tag_small, articles):
     before = articles.read_bytes()
     os.link(articles, tmp_path / "hardlink.jsonl")
     (tmp_path / "symlink.jsonl").symlink_to(articles)
@@ -56,19 +44,19 @@ def test_tag_refuses_an_output_reached_through_a_folder_a_glob_or_another_name(t
                            ((articles,), tmp_path / "symlink.jsonl"),
                            ((tmp_path / "sub" / ".." / "articles.jsonl",), articles)]:
         (tmp_path / "sub").mkdir(exist_ok=True)
-        _clean_refusal(tag(*inputs, "-o", output), "is also one of the inputs")
+        _clean_refusal(tag_small(*inputs, "-o", output), "is also one of the inputs")
         assert articles.read_bytes() == before
 
 
-def test_an_output_inside_an_input_folder_that_does_not_exist_yet_is_allowed(tmp_path, tag, articles):
-    result = tag(tmp_path, "-o", tmp_path / "tagged.jsonl")
+def test_an_output_inside_an_input_folder_that_does_not_exist_yet_is_allowed(tmp_path, tag_small, articles):
+    result = tag_small(tmp_path, "-o", tmp_path / "tagged.jsonl")
     assert result.exit_code == 0, result.stderr
     assert len((tmp_path / "tagged.jsonl").read_text().splitlines()) == len(ARTICLES)
 
 
-def test_report_refuses_an_output_or_chart_that_is_its_input(tmp_path, tag, articles):
+def test_report_refuses_an_output_or_chart_that_is_its_input(tmp_path, tag_small, articles):
     tagged = tmp_path / "tagged.jsonl"
-    assert tag(articles, "-o", tagged).exit_code == 0
+    assert tag_small(articles, "-o", tagged).exit_code == 0
     before = tagged.read_bytes()
     _clean_refusal(invoke(["report", tagged, "-o", tagged]), "--output is also one of the inputs")
     chart = tmp_path / "tagged.png"
@@ -77,69 +65,70 @@ def test_report_refuses_an_output_or_chart_that_is_its_input(tmp_path, tag, arti
     assert tagged.read_bytes() == before == chart.read_bytes()
 
 
-def test_a_mistyped_input_keeps_the_previous_output(tmp_path, tag, articles):
+def test_a_mistyped_input_keeps_the_previous_output(tmp_path, tag_small, articles):
     out = tmp_path / "out.jsonl"
-    assert tag(articles, "-o", out).exit_code == 0
+    assert tag_small(articles, "-o", out).exit_code == 0
     before = out.read_bytes()
-    result = tag(tmp_path / "artciles.jsonl", "-o", out)
+    result = tag_small(tmp_path / "artciles.jsonl", "-o", out)
     assert result.exit_code == 1
     assert "no such file" in result.stderr and "left as it was" in result.stderr
     assert out.read_bytes() == before
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".part")]
 
 
-def test_a_run_that_tags_nothing_still_creates_a_new_output(tmp_path, tag):
+def test_a_run_that_tags_nothing_still_creates_a_new_output(tmp_path, tag_small):
     out = tmp_path / "out.csv"
-    result = tag(tmp_path / "missing.jsonl", "-o", out)
+    result = tag_small(tmp_path / "missing.jsonl", "-o", out)
     assert result.exit_code == 1
     assert out.read_text().startswith("id,title,")  # the header: an empty table, not no file
 
 
-def test_dev_null_stays_a_character_device(tag, articles):
+def test_dev_null_stays_a_character_device(tag_small, articles):
     if not os.path.exists("/dev/null"):
         pytest.skip("no /dev/null on this system")
-    result = tag(articles, "-o", "/dev/null")
+    result = tag_small(articles, "-o", "/dev/null")
     assert result.exit_code == 0, result.stderr
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
     result = invoke(["report", articles, "-o", "/dev/null"])  # not tagged: skipped, but /dev/null is kept
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
-def test_a_fifo_is_written_through_not_replaced(tmp_path, tag, articles):
+def test_a_fifo_is_written_through_not_replaced(tmp_path, tag_small, articles):
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    result = tag(articles, "-o", fifo)
+    result = tag_small(articles, "-o", fifo)
     reader.join(timeout=30)
     assert result.exit_code == 0, result.stderr
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert len(received[0].decode().splitlines()) == len(ARTICLES)
 
 
-def test_resume_into_a_fifo_is_refused_at_once_not_left_waiting_for_a_writer(tmp_path, tag, articles):
+def test_resume_into_a_fifo_is_refused_at_once_not_left_waiting_for_a_writer(tmp_path, tag_small, articles):
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
-    result = tag(articles, "-o", fifo, "--resume")  # before, it blocked reading the pipe back
+    result = tag_small(articles, "-o", fifo, "--resume")  # before, it blocked reading the pipe back
     _clean_refusal(result, "--resume", "not a regular file")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
-def test_a_symlinked_output_updates_the_file_it_points_to_and_stays_a_link(tmp_path, tag, articles):
+def test_a_symlinked_output_updates_the_file_it_points_to_and_stays_a_link(tmp_path, tag_small, articles):
     runs = tmp_path / "runs"
     runs.mkdir()
     (runs / "today.jsonl").write_text("stale\n", encoding="utf-8")
     latest = tmp_path / "latest.jsonl"
     latest.symlink_to(runs / "today.jsonl")
-    result = tag(articles, "-o", latest)
+    result = tag_small(articles, "-o", latest)
     assert result.exit_code == 0, result.stderr
     assert latest.is_symlink() and os.readlink(latest) == str(runs / "today.jsonl")
     assert len((runs / "today.jsonl").read_text(encoding="utf-8").splitlines()) == len(ARTICLES)
     assert sorted(p.name for p in runs.iterdir()) == ["today.jsonl"]  # no temporary file left beside it
     dangling = tmp_path / "new-link.jsonl"
     dangling.symlink_to(runs / "new.jsonl")  # points at a file not yet made: made, as the shell's > makes it
-    assert tag(articles, "-o", dangling).exit_code == 0 and (runs / "new.jsonl").is_file() and dangling.is_symlink()
+    assert tag_small(articles, "-o", dangling).exit_code == 0
+    assert (runs / "new.jsonl").is_file() and dangling.is_symlink()
 
 
 class _FullDisk:
@@ -164,20 +153,20 @@ class _FullDisk:
         self._fh.close()
 
 
-def test_a_full_disk_keeps_the_old_output_and_exits_2_in_one_line(tmp_path, tag, articles, monkeypatch):
+def test_a_full_disk_keeps_the_old_output_and_exits_2_in_one_line(tmp_path, tag_small, articles, monkeypatch):
     out = tmp_path / "out.jsonl"
     out.write_text("previous complete output\n")
     real_fdopen = os.fdopen
     monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **k: _FullDisk(real_fdopen(*a, **k)))
-    result = tag(articles, "-o", out)
+    result = tag_small(articles, "-o", out)
     _clean_refusal(result, f"{out}: cannot write", "No space left on device")
     assert out.read_text() == "previous complete output\n"
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".part")]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
-def test_dev_full_is_a_full_disk_and_stays_a_device(tag, articles):
-    _clean_refusal(tag(articles, "-o", "/dev/full"), "/dev/full: cannot write")
+def test_dev_full_is_a_full_disk_and_stays_a_device(tag_small, articles):
+    _clean_refusal(tag_small(articles, "-o", "/dev/full"), "/dev/full: cannot write")
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
@@ -206,16 +195,16 @@ def _run_with_stdout(args, stdout, tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
-def test_a_full_or_closed_stdout_is_one_line_and_exit_2(tmp_path, model_dir, articles):
+def test_a_full_or_closed_stdout_is_one_line_and_exit_2(tmp_path, small_model_dir, articles):
     import subprocess
 
     many = tmp_path / "many.jsonl"
     lines = articles.read_text(encoding="utf-8").splitlines()
     many.write_text("".join(line.replace('"id": "', f'"id": "{k}-') + "\n" for k in range(200) for line in lines))
     with open("/dev/full", "wb") as full:
-        code, stderr = _run_with_stdout(["tag", many, "--model", model_dir], full, tmp_path)
+        code, stderr = _run_with_stdout(["tag", many, "--model", small_model_dir], full, tmp_path)
     assert code == 2 and "<stdout>: cannot write (No space left on device)" in stderr, stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
-    code, stderr = _run_with_stdout(["tag", many, "--model", model_dir], subprocess.PIPE, tmp_path)
+    code, stderr = _run_with_stdout(["tag", many, "--model", small_model_dir], subprocess.PIPE, tmp_path)
     assert code == 2 and "<stdout>: cannot write (Broken pipe)" in stderr, stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
