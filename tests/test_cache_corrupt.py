@@ -10,7 +10,7 @@ import numpy as np
 from kcna_themes.embedding import EmbeddingCache
 
 from .conftest import invoke
-from .test_outputs import ARTICLES, articles, model_dir  # noqa: F401  (fixtures)
+from .test_outputs import ARTICLES, articles  # noqa: F401  (fixtures)
 
 
 def _zero_pages_after_the_first(db: Path) -> None:
@@ -24,7 +24,7 @@ def _zero_pages_after_the_first(db: Path) -> None:
         fh.write(b"\0" * (size - 4096))
 
 
-def test_tag_moves_a_corrupt_cache_aside_says_so_once_and_tags_everything(tmp_path, articles, model_dir,  # noqa: F811
+def test_tag_moves_a_corrupt_cache_aside_says_so_once_and_tags_everything(tmp_path, articles, small_model_dir,  # noqa: F811
                                                                            caplog):
     cache = tmp_path / "cache"
     many = EmbeddingCache(cache)
@@ -32,13 +32,13 @@ def test_tag_moves_a_corrupt_cache_aside_says_so_once_and_tags_everything(tmp_pa
     many.close()
     _zero_pages_after_the_first(cache / "embeddings.sqlite")
     with caplog.at_level(logging.WARNING, logger="kcna_themes.embedding"):
-        result = invoke(["tag", articles, "--model", model_dir, "--cache-dir", cache])
+        result = invoke(["tag", articles, "--model", small_model_dir, "--cache-dir", cache])
     assert result.exit_code == 0, result.stderr
     assert len(result.stdout.splitlines()) == len(ARTICLES)
     warnings = [r.getMessage() for r in caplog.records if "corrupt" in r.getMessage()]
     assert len(warnings) == 1 and "moved aside" in warnings[0]
     assert (cache / "embeddings.sqlite.corrupt").exists()
-    again = invoke(["tag", articles, "--model", model_dir, "--cache-dir", cache])  # the new cache works
+    again = invoke(["tag", articles, "--model", small_model_dir, "--cache-dir", cache])  # the new cache works
     assert again.exit_code == 0 and f"{len(ARTICLES)} from cache" in again.stderr
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from kcna_themes import report, tagging
 
 from .conftest import FakeEmbedder, invoke
-from .test_outputs import articles, model_dir  # noqa: F401  (fixtures)
+from .test_outputs import articles  # noqa: F401  (fixtures)
 
 
 class PoisonedEmbedder(FakeEmbedder):
@@ -25,13 +25,13 @@ def _saved_traceback(stderr: str) -> str:
     return Path(match.group(1)).read_text(encoding="utf-8")
 
 
-def test_an_unexpected_error_is_one_line_with_the_record_and_exit_2(tmp_path, model_dir):  # noqa: F811
+def test_an_unexpected_error_is_one_line_with_the_record_and_exit_2(tmp_path, small_model_dir):
     path = tmp_path / "records.jsonl"
     rows = [{"id": "a", "text": "Farmers harvested rice."}, {"id": "b", "text": "A poison pill of a text."}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("previous output\n")
-    result = invoke(["tag", path, "--model", model_dir, "--batch-size", "1", "-o", out], PoisonedEmbedder())
+    result = invoke(["tag", path, "--model", small_model_dir, "--batch-size", "1", "-o", out], PoisonedEmbedder())
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
@@ -41,21 +41,21 @@ def test_an_unexpected_error_is_one_line_with_the_record_and_exit_2(tmp_path, mo
     assert out.read_text() == "previous output\n"
 
 
-def test_debug_lets_the_traceback_through(tmp_path, articles, model_dir, monkeypatch):  # noqa: F811
+def test_debug_lets_the_traceback_through(tmp_path, articles, small_model_dir, monkeypatch):  # noqa: F811
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
         yield
 
     monkeypatch.setattr(tagging, "tag_stream", broken)
-    result = invoke(["tag", articles, "--model", model_dir])
+    result = invoke(["tag", articles, "--model", small_model_dir])
     assert result.exit_code == 2 and "unexpected RuntimeError: a bug" in result.stderr
-    result = invoke(["--debug", "tag", articles, "--model", model_dir])
+    result = invoke(["--debug", "tag", articles, "--model", small_model_dir])
     assert isinstance(result.exception, RuntimeError)
 
 
-def test_report_has_the_same_last_resort(tmp_path, articles, model_dir, monkeypatch):  # noqa: F811
+def test_report_has_the_same_last_resort(tmp_path, articles, small_model_dir, monkeypatch):  # noqa: F811
     tagged = tmp_path / "tagged.jsonl"
-    assert invoke(["tag", articles, "--model", model_dir, "-o", tagged]).exit_code == 0
+    assert invoke(["tag", articles, "--model", small_model_dir, "-o", tagged]).exit_code == 0
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
@@ -67,7 +67,7 @@ def test_report_has_the_same_last_resort(tmp_path, articles, model_dir, monkeypa
     assert "ZeroDivisionError" in _saved_traceback(result.stderr)
 
 
-def test_usage_errors_raised_inside_a_command_still_read_as_usage_errors(tmp_path, articles, model_dir):  # noqa: F811
-    result = invoke(["tag", articles, "--model", model_dir, "--resume"])
+def test_usage_errors_raised_inside_a_command_still_read_as_usage_errors(tmp_path, articles, small_model_dir):  # noqa: F811
+    result = invoke(["tag", articles, "--model", small_model_dir, "--resume"])
     assert result.exit_code == 2 and "--resume needs --output" in result.stderr
     assert "unexpected" not in result.stderr

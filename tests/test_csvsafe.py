@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from kcna_themes.csvsafe import FORMULA_TRIGGERS, neutralise_cell, restore_cell
 
 from .conftest import invoke
-from .test_outputs import model_dir, tag  # noqa: F401  (fixtures: a small trained model)
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tleading tab",
            "\rcarriage", "'=already quoted"]
@@ -45,10 +44,10 @@ def _hostile_records(tmp_path):
     return path
 
 
-def test_tag_and_report_csv_cells_never_start_a_formula(tmp_path, tag):  # noqa: F811
+def test_tag_and_report_csv_cells_never_start_a_formula(tmp_path, tag_small):
     records = _hostile_records(tmp_path)
     out = tmp_path / "tagged.csv"
-    assert tag(records, "-o", out).exit_code == 0
+    assert tag_small(records, "-o", out).exit_code == 0
     cells = _cells(out.read_text(encoding="utf-8"))
     assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells and "''=already quoted" in cells
     assert not [c for c in cells if _opens_as_formula(c)]
@@ -61,13 +60,13 @@ def test_tag_and_report_csv_cells_never_start_a_formula(tmp_path, tag):  # noqa:
     assert not [c for c in cells if _opens_as_formula(c)]
 
 
-def test_report_and_resume_read_the_original_values_back(tmp_path, tag):  # noqa: F811
+def test_report_and_resume_read_the_original_values_back(tmp_path, tag_small):
     records = _hostile_records(tmp_path)
     out = tmp_path / "tagged.csv"
-    assert tag(records, "-o", out).exit_code == 0
+    assert tag_small(records, "-o", out).exit_code == 0
     whole = out.read_text(encoding="utf-8")
     out.write_text(whole.splitlines(keepends=True)[0] + "".join(whole.splitlines(keepends=True)[1:4]))
-    result = tag(records, "-o", out, "--resume")
+    result = tag_small(records, "-o", out, "--resume")
     assert result.exit_code == 0, result.stderr
     assert out.read_text(encoding="utf-8") == whole  # the three kept ids were recognised, not tagged twice
 

@@ -3,7 +3,7 @@
 import pytest
 
 from .conftest import invoke, make_labelled, write_jsonl
-from .test_outputs import articles, model_dir  # noqa: F401  (fixtures)
+from .test_outputs import articles  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize("option", [
@@ -34,6 +34,6 @@ def test_more_folds_than_articles_is_refused_in_one_line(tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "m").exists()
 
 
-def test_tag_batch_size_one_tags_everything(articles, model_dir):  # noqa: F811
-    result = invoke(["tag", articles, "--model", model_dir, "--batch-size", "1"])
+def test_tag_batch_size_one_tags_everything(articles, small_model_dir):  # noqa: F811
+    result = invoke(["tag", articles, "--model", small_model_dir, "--batch-size", "1"])
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 4
