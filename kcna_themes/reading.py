@@ -48,6 +48,7 @@ MAX_JSON_DEPTH = 64
 # is some 700,000 articles, and the most an endless pipe can make it hold.
 TAGGED_FILE_MAX_BYTES = 256_000_000
 CHUNK = 1 << 16
+BINARY_SNIFF_BYTES = 8192  # a NUL within a file's first this many bytes makes it binary, as git has it
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BM")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%Y%m%d")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -90,7 +91,7 @@ def parse_date(value) -> str | None:
 
 def refuse_binary(head: bytes, path) -> None:
     """Raise ``binary file`` for data that starts like an image, archive or PDF, or holds NULs."""
-    if any(head.startswith(magic) for magic in BINARY_MAGIC) or b"\x00" in head[:8192]:
+    if any(head.startswith(magic) for magic in BINARY_MAGIC) or b"\x00" in head[:BINARY_SNIFF_BYTES]:
         raise InputError(path, "binary file", "not text")
 
 

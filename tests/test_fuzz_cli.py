@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
 from kcna_themes.csvsafe import restore_cell
+from kcna_themes.reading import BINARY_SNIFF_BYTES
 
 from .conftest import invoke, make_labelled
 
@@ -151,7 +152,7 @@ def test_tag_survives_hostile_files_and_keeps_every_good_record(small_model_dir,
         result = invoke(["tag", folder, "--model", small_model_dir, "-o", out, "--batch-size", batch])
         _clean(result)
         assert result.exit_code != 2, result.stderr
-        if b"\x00" in data[:8192]:  # a NUL near the start makes a file binary: skipped whole, and said so
+        if b"\x00" in data[:BINARY_SNIFF_BYTES]:  # a NUL near the start: a binary file, skipped whole, said so
             assert "good.jsonl" in result.stderr and "binary file" in result.stderr, result.stderr
         else:
             assert {r["id"] for r in good} <= _ids_out(out)

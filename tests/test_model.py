@@ -153,9 +153,9 @@ def _without_embedder(classifier):
     return copy.copy(classifier).set_params(embedder=None)
 
 
-def _save(tmp_path, fake_classifier):
+def _save(tmp_path, classifier):
     embedder = EmbedderSpec(id="fake-hash-64", dim=64, model="fake-hash-64")
-    return save_model(tmp_path / "m", fake_classifier, embedder, {"size": 1}, {"per_theme": {}})
+    return save_model(tmp_path / "m", classifier, embedder, {"size": 1}, {"per_theme": {}})
 
 
 def test_metadata_records_every_hyperparameter_of_the_recipe(tmp_path, fake_labelled):
