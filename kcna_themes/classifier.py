@@ -314,7 +314,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                              f"{self.n_embedding_dims_}")
         return E if self.lexical_ is None else np.hstack([E, self.lexical_.transform(texts)])
 
-    def fit(self, X, y, threshold_rows: np.ndarray | None = None) -> ThemeClassifier:
+    def fit(self, X, y, threshold_rows: np.ndarray | None = None,
+            sample_weight: np.ndarray | None = None) -> ThemeClassifier:
         """X: texts; y: (n, k) 0/1 matrix or DataFrame, or a list of theme lists.
 
         ``threshold_rows`` (a boolean mask) chooses each theme's threshold on the
@@ -322,6 +323,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         where a rare theme is as rare as users meet it, rather than the whole set,
         which was enriched with searched-for examples. A theme with fewer than 5
         positives among those rows falls back to all rows.
+
+        ``sample_weight`` weighs each article in every regression and its Platt
+        scaling, as scikit-learn's estimators do (``benchmarks/eras.py`` weighs eras
+        with it); the thresholds are chosen on unweighted out-of-fold scores.
         """
         if self.threshold_rule not in THRESHOLD_RULES:
             raise ValueError(f"threshold_rule must be one of {', '.join(THRESHOLD_RULES)}, not {self.threshold_rule!r}")
@@ -329,6 +334,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Y, names = self._binarize(y)
         if len(texts) != len(Y):
             raise ValueError(f"{len(texts)} texts but {len(Y)} rows of labels")
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if weights is not None and (weights.shape != (len(Y),) or not np.all(np.isfinite(weights))
+                                    or np.any(weights < 0)):
+            raise ValueError(f"sample_weight must be {len(Y)} finite weights of at least 0")
         self.classes_ = np.array(names, dtype=str)
         E = EmbeddingFeatures(self.embedder).transform(texts)
         self.n_embedding_dims_ = E.shape[1]
@@ -338,8 +347,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         k = Y.shape[1]
         self.actor_columns_ = [j for j, t in enumerate(self.classes_) if t in self.actor_themes]
         A = ActorFeatures().transform(texts) if self.actor_columns_ else None
-        self._adopt([self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j]) for j in range(k)])
-        oof = self._out_of_fold(F, A, Y)
+        self._adopt([self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j], sample_weight=weights)
+                     for j in range(k)])
+        oof = self._out_of_fold(F, A, Y, weights)
         digests = self.digest_mask(texts)
         oof[digests] = np.where(np.isnan(oof[digests]), np.nan, 0.0)  # thresholds on the scores predict_proba gives
         rows = np.ones(len(Y), dtype=bool) if threshold_rows is None else np.asarray(threshold_rows, dtype=bool)
@@ -376,7 +386,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """Theme j's features: the shared ones, and who acts for the themes that use it."""
         return np.hstack([F, A]) if A is not None and j in self.actor_columns_ else F
 
-    def _out_of_fold(self, F: np.ndarray, A: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
+    def _out_of_fold(self, F: np.ndarray, A: np.ndarray | None, Y: np.ndarray,
+                     weights: np.ndarray | None = None) -> np.ndarray:
         """Each theme's out-of-fold probabilities, from the features already computed.
 
         Each fold builds its theme model from its own training part, so a rare
@@ -394,7 +405,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
             Fj = self._for_theme(F, A, j)
             for train, test in folds.split(Fj, y):
-                model = self._theme_model(y[train]).fit(Fj[train], y[train])
+                model = self._theme_model(y[train]).fit(
+                    Fj[train], y[train], sample_weight=None if weights is None else weights[train])
                 oof[test, j] = _positive_column(model, Fj[test])
         return oof
 

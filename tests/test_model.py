@@ -261,6 +261,21 @@ def test_an_old_pickled_model_loads_only_when_trusted(tmp_path, fake_classifier,
     assert np.allclose(trusted.classifier.predict_proba(texts), fake_classifier.predict_proba(texts))
 
 
+def test_sample_weight_weighs_articles_and_bad_weights_are_refused(fake_labelled, fake_classifier):
+    texts, Y = fake_labelled
+    ones = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y, sample_weight=np.ones(len(Y)))
+    assert np.allclose(ones.predict_proba(texts), fake_classifier.predict_proba(texts))  # all ones: unweighted
+    j = 0
+    heavy = np.where(Y[:, j] == 1, 5.0, 1.0)  # the first theme's articles count five times
+    weighted = ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y, sample_weight=heavy)
+    positives = Y[:, j] == 1
+    assert (weighted.predict_proba(texts)[positives, j].mean()
+            > fake_classifier.predict_proba(texts)[positives, j].mean() + 0.02)
+    for bad in (np.ones(len(Y) - 1), np.full(len(Y), -1.0), np.full(len(Y), np.nan)):
+        with pytest.raises(ValueError, match="sample_weight"):
+            ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y, sample_weight=bad)
+
+
 def test_scikit_learn_tools_work_on_the_classifier(fake_labelled, fake_classifier):
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
