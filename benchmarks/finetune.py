@@ -232,6 +232,8 @@ def main() -> None:
     torch.set_num_threads(2)
     MAX_TOKENS = args.max_tokens
     tune = {"head": fine_tune, "contrastive": fine_tune_contrastive, "none": None}[args.objective]
+    if args.adapt < 0 or args.max_tokens < 1:
+        ap.error("--adapt takes 0 or more articles and --max-tokens 1 or more tokens")
     if tune is None and not args.adapt:
         ap.error("--objective none tunes nothing without --adapt")
 
