@@ -21,6 +21,10 @@ sample, one seed's macro-F1 moves by up to 0.04, so a single run can flatter a r
 
     python benchmarks/eras.py labels/*.jsonl --json benchmarks/eras.json | tee benchmarks/eras.txt
 
+``--test-rows unselected`` scores every article of the test era that no search chose
+instead of its random sample: for 2024, all 411 of its corpus (the 240 of the random
+sample and the 171 others, all read); for the other eras, the random sample again.
+
 Embeddings go through the normal cache, so a second run costs the classifier fits only.
 """
 
@@ -73,6 +77,33 @@ def corpus_captures():
         with open(path, encoding="utf-8") as fh:
             for line, record in enumerate(map(json.loads, fh), 1):
                 yield path, record, capture_from_record(record, path, line)
+
+
+def unselected_rows(articles) -> np.ndarray:
+    """The articles no search chose: the random samples, and those read because they were
+    the rest of their corpus (``sample`` "rest:<era>": the 171 of 2024's 411 outside its
+    random sample). For 2024 that is every article of the corpus; for the other eras, the
+    random sample alone."""
+    return np.array([is_random_sample(a) or (a.sample or "").split(":")[0] == "rest" for a in articles])
+
+
+MIDDLE_YEAR = {"2011": 2011, "2015-2017": 2016, "2017": 2017, "2024": 2024}
+
+
+def era_weights(years: np.ndarray, test_era: str, scheme: str | None) -> np.ndarray | None:
+    """Sample weights for training articles of these years, by the labelled files' eras
+    (2011, 2015-2017, 2024). "near": an era counts 1 / (1 + its distance in years from the
+    test era / 5), so nearer eras count more; "equal": every era the same total weight.
+    Both are scaled to average 1; None leaves the articles unweighted."""
+    if scheme is None:
+        return None
+    eras = np.array(["2015-2017" if y in ("2015", "2016", "2017") else y for y in years])
+    weights = np.ones(len(years))
+    for era in set(eras):
+        rows = eras == era
+        weights[rows] = (1 / (1 + abs(MIDDLE_YEAR[era] - MIDDLE_YEAR[test_era]) / 5) if scheme == "near"
+                         else len(eras) / (len(set(eras)) * rows.sum()))
+    return weights * len(weights) / weights.sum()
 
 
 def in_era(years: np.ndarray, era: str) -> np.ndarray:
@@ -146,7 +177,8 @@ RULING_11 = {**HALF_F1, "digest_rule": True}  # the shipped recipe's
 SHIPPED_VARIANT = "headline+trunc64"  # the shipped recipe's embedding (``kcna-themes train``'s defaults)
 RECIPES = {
     # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only);
-    # the parameters' "estimator", when given, is a ThemeClassifier subclass to fit instead
+    # the parameters' "estimator", when given, is a ThemeClassifier subclass to fit instead, and their
+    # "era_weights" a scheme of era_weights()
     "the 2011 model, names left glued (as shipped before)": ("trunc128-unmended", NO_ACTORS, False, True),
     "the 2011 model (2011 labels, old recipe)": ("trunc128", NO_ACTORS, False, True),
     "all eras, old recipe": ("trunc128", NO_ACTORS, False, False),
@@ -170,6 +202,8 @@ RECIPES = {
                                              False, False),
     "TF-IDF rows instead of the SVD": ("headline+trunc64", {**RULING_11, "estimator": TfidfInsteadOfSvd},
                                        False, False),
+    "shipped, nearer eras weighted more": ("headline+trunc64", {**RULING_11, "era_weights": "near"}, False, False),
+    "shipped, every era the same weight": ("headline+trunc64", {**RULING_11, "era_weights": "equal"}, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",
@@ -178,14 +212,24 @@ SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "
            "half best F1 on the random samples", "half best F1, digests none (ruling 11)",
            "chunked, half best F1, digests none", "no headline, half best F1, digests none",
            "96 tokens, half best F1, digests none", "64 tokens, half best F1, digests none",
-           "TF-IDF rows beside the SVD", "TF-IDF rows beside the SVD, weight 2", "TF-IDF rows instead of the SVD"]
+           "TF-IDF rows beside the SVD", "TF-IDF rows beside the SVD, weight 2", "TF-IDF rows instead of the SVD",
+           "shipped, nearer eras weighted more", "shipped, every era the same weight"]
 
 
 def classifier(params: dict, **fixed) -> ThemeClassifier:
     """A recipe's unfitted classifier: its estimator (ThemeClassifier unless it names
     another) with its parameters and the fixed ones (embedder, themes, random state)."""
-    params = dict(params)
+    params = {k: v for k, v in params.items() if k != "era_weights"}
     return params.pop("estimator", ThemeClassifier)(**params, **fixed)
+
+
+def fit_recipe(name: str, embedder, texts, Y, themes, years, random_rows, train, test_era: str, seed: int):
+    """One recipe fitted on the training rows as every benchmark fits it: its classifier,
+    thresholds on the random samples when the recipe says so, and its era weights."""
+    _, params, threshold_on_random, _ = RECIPES[name]
+    return classifier(params, embedder=embedder, themes=themes, random_state=seed).fit(
+        list(texts[train]), Y[train], threshold_rows=random_rows[train] if threshold_on_random else None,
+        sample_weight=era_weights(years[train], test_era, params.get("era_weights")))
 
 
 def main() -> None:
@@ -195,33 +239,35 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=4, help="random states each fit is repeated with")
     ap.add_argument("--json")
     ap.add_argument("--jobs", type=int, default=2, help="classifier fits run in parallel")
+    ap.add_argument("--test-rows", choices=["random", "unselected"], default="random",
+                    help="score the test era's random sample, or every article of it no search chose "
+                         "(for 2024, all 411)")
     args = ap.parse_args()
 
     articles, themes, Y, years, random_rows = read_eras(args.labels)
+    test_rows = random_rows if args.test_rows == "random" else unselected_rows(articles)
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
     features: dict[str, tuple] = {}
     tasks = []
     for name in args.recipes:
-        variant, params, threshold_on_random, only_2011 = RECIPES[name]
+        variant, _, _, only_2011 = RECIPES[name]
         if variant not in features:
             features[variant] = embed(articles, variant)
         for split, train_eras, test_era in SPLITS:
             train = np.isin(years, train_eras)
             if only_2011:
                 train &= years == "2011"
-            test = in_era(years, test_era) & random_rows
+            test = in_era(years, test_era) & test_rows
             if train.any() and test.any():
-                tasks += [(name, split, test_era, variant, params, threshold_on_random, train, test, seed)
-                          for seed in range(args.seeds)]
+                tasks += [(name, split, test_era, variant, train, test, seed) for seed in range(args.seeds)]
 
-    def run(name, split, test_era, variant, params, threshold_on_random, train, test, seed):
+    def run(name, split, test_era, variant, train, test, seed):
         emb, texts = features[variant]
         t0 = time.perf_counter()
-        clf = classifier(params, embedder=emb, themes=themes, random_state=seed).fit(
-            list(texts[train]), Y[train], threshold_rows=random_rows[train] if threshold_on_random else None)
+        clf = fit_recipe(name, emb, texts, Y, themes, years, random_rows, train, test_era, seed)
         probs = clf.predict_proba(list(texts[test]))
-        return {"recipe": name, "train": split, "test": f"random {test_era}", "n_train": int(train.sum()),
+        return {"recipe": name, "train": split, "test": f"{args.test_rows} {test_era}", "n_train": int(train.sum()),
                 "n_test": int(test.sum()), **held_out_scores(Y[test], probs, clf.thresholds_, themes),
                 "seconds": round(time.perf_counter() - t0, 1)}
 

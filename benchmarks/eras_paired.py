@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from eras import MIN_SUPPORT, RECIPES, SPLITS, classifier, embed, in_era, read_eras
+from eras import MIN_SUPPORT, RECIPES, SPLITS, embed, fit_recipe, in_era, read_eras
 from joblib import Parallel, delayed
 
 LABELS = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "labels").glob("*.jsonl"))
@@ -47,19 +47,18 @@ def main() -> None:
         if variant not in features:
             features[variant] = embed(articles, variant)
 
-    def decisions(recipe: str, train_eras: list[str], test: np.ndarray, seed: int) -> np.ndarray:
-        variant, params, _, _ = RECIPES[recipe]
-        embedder, texts = features[variant]
+    def decisions(recipe: str, train_eras: list[str], test_era: str, test: np.ndarray, seed: int) -> np.ndarray:
+        embedder, texts = features[RECIPES[recipe][0]]
         train = np.isin(years, train_eras)
-        clf = classifier(params, embedder=embedder, themes=themes, random_state=seed)
-        clf.fit(list(texts[train]), Y[train])
+        clf = fit_recipe(recipe, embedder, texts, Y, themes, years, random_rows, train, test_era, seed)
         return clf.predict_proba(list(texts[test])) >= clf.thresholds_
 
     tests = {split: in_era(years, era) & random_rows for split, _, era in SPLITS}
-    jobs = [(recipe, split, train_eras, seed) for recipe in (args.a, args.b)
-            for split, train_eras, _ in SPLITS for seed in range(args.seeds)]
-    decided = dict(zip([(r, s, seed) for r, s, _, seed in jobs], Parallel(n_jobs=args.jobs)(
-        delayed(decisions)(recipe, train_eras, tests[split], seed) for recipe, split, train_eras, seed in jobs)))
+    jobs = [(recipe, split, train_eras, era, seed) for recipe in (args.a, args.b)
+            for split, train_eras, era in SPLITS for seed in range(args.seeds)]
+    decided = dict(zip([(r, s, seed) for r, s, _, _, seed in jobs], Parallel(n_jobs=args.jobs)(
+        delayed(decisions)(recipe, train_eras, era, tests[split], seed)
+        for recipe, split, train_eras, era, seed in jobs)))
 
     print(f"A: {args.a}\nB: {args.b}")
     rng = np.random.default_rng(0)
