@@ -336,8 +336,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{len(texts)} texts but {len(Y)} rows of labels")
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         if weights is not None and (weights.shape != (len(Y),) or not np.all(np.isfinite(weights))
-                                    or np.any(weights < 0)):
-            raise ValueError(f"sample_weight must be {len(Y)} finite weights of at least 0")
+                                    or np.any(weights < 0) or not weights.any()):
+            raise ValueError(f"sample_weight must be {len(Y)} finite weights of at least 0, not all 0")
         self.classes_ = np.array(names, dtype=str)
         E = EmbeddingFeatures(self.embedder).transform(texts)
         self.n_embedding_dims_ = E.shape[1]

@@ -271,7 +271,7 @@ def test_sample_weight_weighs_articles_and_bad_weights_are_refused(fake_labelled
     positives = Y[:, j] == 1
     assert (weighted.predict_proba(texts)[positives, j].mean()
             > fake_classifier.predict_proba(texts)[positives, j].mean() + 0.02)
-    for bad in (np.ones(len(Y) - 1), np.full(len(Y), -1.0), np.full(len(Y), np.nan)):
+    for bad in (np.ones(len(Y) - 1), np.full(len(Y), -1.0), np.full(len(Y), np.nan), np.zeros(len(Y))):
         with pytest.raises(ValueError, match="sample_weight"):
             ThemeClassifier(embedder=FakeEmbedder(), themes=THEMES).fit(texts, Y, sample_weight=bad)
 
