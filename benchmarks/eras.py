@@ -45,7 +45,7 @@ from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.embedding import load_embedder
 from kcna_themes.evaluation import calibration_error, theme_scores
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
-from kcna_themes.training import is_random_sample
+from kcna_themes.training import is_random_sample, sample_kind
 
 SPLITS = [
     ("2011+2024", ["2011", "2024"], "2015-2017"),
@@ -84,7 +84,7 @@ def unselected_rows(articles) -> np.ndarray:
     the rest of their corpus (``sample`` "rest:<era>": the 171 of 2024's 411 outside its
     random sample). For 2024 that is every article of the corpus; for the other eras, the
     random sample alone."""
-    return np.array([is_random_sample(a) or (a.sample or "").split(":")[0] == "rest" for a in articles])
+    return np.array([sample_kind(a) in ("random", "rest") for a in articles])
 
 
 MIDDLE_YEAR = {"2011": 2011, "2015-2017": 2016, "2017": 2017, "2024": 2024}
@@ -97,7 +97,7 @@ def era_weights(years: np.ndarray, test_era: str, scheme: str | None) -> np.ndar
     Both are scaled to average 1; None leaves the articles unweighted."""
     if scheme is None:
         return None
-    eras = np.array(["2015-2017" if y in ("2015", "2016", "2017") else y for y in years])
+    eras = np.where(in_era(years, "2015-2017"), "2015-2017", years)
     weights = np.ones(len(years))
     for era in set(eras):
         rows = eras == era

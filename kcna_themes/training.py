@@ -54,9 +54,15 @@ def adjustment_rates(all_labels: dict, random_sample: dict) -> dict:
                 "tpr": all_labels[t]["tpr"], "fpr": random_sample[t]["fpr"]} for t in all_labels}
 
 
+def sample_kind(article: LabelledArticle) -> str:
+    """How the article came to be read: ``sample`` up to its colon ("random:2024" ->
+    "random", "search:agriculture" -> "search", "rest:2024" -> "rest")."""
+    return (article.sample or "").split(":")[0]
+
+
 def is_random_sample(article: LabelledArticle) -> bool:
     """Drawn uniformly from real output (``sample`` "random" or "random:<era>")."""
-    return (article.sample or "").split(":")[0] == "random"
+    return sample_kind(article) == "random"
 
 
 def sample_era(article: LabelledArticle) -> str | None:
