@@ -17,7 +17,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from kcna_themes.embedding import BUNDLED_MODEL, bundled_model_path, default_cache_dir
-from kcna_themes.encoders import OnnxInt8Encoder, onnx_folder
+from kcna_themes.encoders import OnnxEncoder, onnx_folder
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "kcna-2011.jsonl"
 
@@ -59,7 +59,7 @@ def main():
     rows = [json.loads(ln) for ln in open(CORPUS, encoding="utf-8")][:args.n]
     texts = [r["title"] + "\n" + r["text"] for r in rows]
     cache = default_cache_dir() / "encoders"
-    OnnxInt8Encoder(bundled_model_path(), BUNDLED_MODEL, cache)  # builds it if needed
+    OnnxEncoder(bundled_model_path(), BUNDLED_MODEL, cache)  # builds it if needed
     folder = onnx_folder(cache, BUNDLED_MODEL)
 
     from sentence_transformers import SentenceTransformer
@@ -80,7 +80,7 @@ def main():
     sess = session(folder, 2)
     r, alone = rate(lambda: np.vstack([embed(sess, tok, [t]) for t in texts]), len(texts))
     print(f"| ONNX int8, 128 tokens, one text per call, 2 intra-op threads | {r:.0f} |")
-    encoder = OnnxInt8Encoder(bundled_model_path(), BUNDLED_MODEL, cache, max_tokens=128)
+    encoder = OnnxEncoder(bundled_model_path(), BUNDLED_MODEL, cache, max_tokens=128)
     r, pooled = rate(lambda: encoder.encode(texts), len(texts))
     print(f"| ONNX int8, 128 tokens, one text per call, 2 worker threads (the default) | {r:.0f} |")
     print(f"\nlargest difference, batch of 32 vs alone: {np.abs(in_batch - alone).max():.4f}; "

@@ -24,7 +24,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from kcna_themes.embedding import BUNDLED_MODEL, bundled_model_path, default_cache_dir
-from kcna_themes.encoders import OnnxInt8Encoder, export_fp32, onnx_folder, quantize_int8
+from kcna_themes.encoders import OnnxEncoder, export_fp32, onnx_folder, quantize_int8
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "kcna-2015-2017.jsonl"
 
@@ -54,7 +54,7 @@ def main() -> None:
     args = ap.parse_args()
     from onnxruntime.transformers import optimizer
 
-    OnnxInt8Encoder(str(bundled_model_path()), BUNDLED_MODEL, default_cache_dir() / "encoders")  # built once
+    OnnxEncoder(str(bundled_model_path()), BUNDLED_MODEL, default_cache_dir() / "encoders")  # built once
     shipped = onnx_folder(default_cache_dir() / "encoders", BUNDLED_MODEL)
     tokenizer = Tokenizer.from_file(str(shipped / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=128)

@@ -57,13 +57,20 @@ def _check_encoder_build(model: ThemeModel, embedder: embedding.Embedder, log: B
     """Say so when this machine's encoder build is not byte-identical to the training one.
 
     The recipe (model, backend, window) is already checked; the build can still differ
-    with other torch/onnxruntime versions, which moves scores slightly.
+    with other torch/onnxruntime versions, and the int8 encoder's vectors with the CPU's
+    int8 kernels (``encoders.int8_kernels``). Either moves scores a little, and an
+    article near a threshold can gain or lose a theme.
     """
     trained_with = model.metadata.embedder.encoder_sha256
     built = getattr(embedder, "fingerprint", None)
     if trained_with and built and built != trained_with:
         log.note(f"note: this machine's build of the encoder ({built[:12]}) differs from the one the model "
                  f"was trained with ({trained_with[:12]}); scores may differ slightly")
+    trained_on = model.metadata.embedder.encoder_kernels
+    here = getattr(embedding.innermost(embedder), "kernels", None)
+    if trained_on and here and here != trained_on:
+        log.note(f"note: this CPU's int8 kernels ({here}) are not those the model was trained on ({trained_on}); "
+                 f"scores may differ by a few hundredths, and an article near a threshold can gain or lose a theme")
 
 
 def _not_nan(ctx, param, value):
@@ -256,8 +263,10 @@ def _print_scores(scores: dict, title: str) -> None:
 @model_option
 @click.option("--embedder", default="default", show_default=True, metavar="PATH_OR_NAME",
               help="Sentence-transformers model: 'default' (bundled all-MiniLM-L6-v2), a folder, or a cached name.")
-@click.option("--backend", type=click.Choice(["onnx-int8", "torch"]), default="onnx-int8", show_default=True,
-              help="Encoder runtime. Tagging must use the same one; the model records it.")
+@click.option("--backend", type=click.Choice(embedding.BACKENDS), default="onnx-int8", show_default=True,
+              help="Encoder runtime. onnx-int8 is the fastest, but its vectors, and so scores, differ a little "
+                   "between CPUs; onnx-fp32 gives the same scores on every machine, at about half the speed. "
+                   "Tagging must use the same one; the model records it.")
 @click.option("--long-text", type=click.Choice(["truncate", "chunk"]), default="truncate", show_default=True,
               help="Texts over the encoder's window: cut them (the lexical features still read the whole "
                    "text), or average embeddings of ~160-word pieces.")

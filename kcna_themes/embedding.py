@@ -28,6 +28,7 @@ from .errors import ModelError
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_EMBEDDER = "default"
+BACKENDS = ("onnx-int8", "onnx-fp32", "torch")  # int8 is the fastest; fp32 gives the same vectors on every CPU
 CHUNK_WORDS = 160  # ~200-230 word pieces: fits the 256-token window of MiniLM
 
 
@@ -103,7 +104,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, on ONNX Runtime (int8, the default) or on PyTorch.
+    """A sentence-transformers model, on ONNX Runtime (int8, the default, or fp32) or on PyTorch.
 
     ``model`` is "default" (the bundled all-MiniLM-L6-v2), a local folder, or a
     model name already in the local Hugging Face cache (the library downloads
@@ -116,8 +117,8 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = DEFAULT_EMBEDDER, backend: str = "onnx-int8", long_text: str = "truncate",
                  max_tokens: int | None = None, batch_size: int = 32, cache_dir: Path | None = None):
-        if backend not in ("torch", "onnx-int8"):
-            raise ModelError(f"unknown encoder backend {backend!r} (choose onnx-int8 or torch)")
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown encoder backend {backend!r} (choose {', '.join(BACKENDS)})")
         if long_text not in ("chunk", "truncate"):
             raise ModelError(f"unknown long-text handling {long_text!r} (choose truncate or chunk)")
         self.model = model
@@ -128,7 +129,7 @@ class SentenceTransformerEmbedder:
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.name = BUNDLED_MODEL if model == DEFAULT_EMBEDDER else model
         self.id = f"{self.name}|{backend}|{long_text}" + (f"-{max_tokens}" if max_tokens else "")
-        self._encoder: Any = None  # a TorchEncoder or OnnxInt8Encoder, loaded on first use
+        self._encoder: Any = None  # a TorchEncoder or OnnxEncoder, loaded on first use
 
     def __deepcopy__(self, memo) -> SentenceTransformerEmbedder:
         return self  # a service: estimators cloned by scikit-learn share it
@@ -145,6 +146,17 @@ class SentenceTransformerEmbedder:
         """sha256 of the built encoder file (ONNX), to tell two builds of one recipe apart."""
         return self._load().fingerprint
 
+    @property
+    def kernels(self) -> str | None:
+        """The CPU's int8 kernels the ONNX encoder runs on (``encoders.int8_kernels``), None on PyTorch."""
+        return self._load().kernels
+
+    @property
+    def provenance(self) -> str | None:
+        """What a vector depends on besides ``id`` and the text: the encoder build and, for int8,
+        the CPU's kernels. The cache keys on it, so vectors made elsewhere are never mixed in."""
+        return self._load().provenance
+
     def _load(self):
         if self._encoder is None:
             path = bundled_model_path() if self.model == DEFAULT_EMBEDDER else self.model
@@ -153,8 +165,8 @@ class SentenceTransformerEmbedder:
             if self.backend == "torch":
                 self._encoder = encoders.TorchEncoder(path, self.max_tokens)
             else:
-                self._encoder = encoders.OnnxInt8Encoder(path, self.name, self.cache_dir / "encoders",
-                                                         self.max_tokens)
+                self._encoder = encoders.OnnxEncoder(path, self.name, self.cache_dir / "encoders", self.max_tokens,
+                                                     precision=self.backend.removeprefix("onnx-"))
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -312,7 +324,10 @@ class CachedEmbedder:
         return getattr(self.embedder, "fingerprint", None)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [EmbeddingCache.key(self.id, t) for t in texts]
+        # another encoder build, or the int8 encoder on another CPU's kernels, gives other vectors
+        provenance = getattr(self.embedder, "provenance", None)
+        key_id = f"{self.id}|{provenance}" if provenance else self.id
+        keys = [EmbeddingCache.key(key_id, t) for t in texts]
         found = self.cache.get_many(keys)
         todo = {k: t for k, t in zip(keys, texts) if k not in found}
         if todo:

@@ -3,12 +3,13 @@
 Each has ``dim`` and ``encode(texts, batch_size) -> ndarray`` (L2-normalised
 rows). Heavy imports happen inside the constructors, only when needed.
 
-``OnnxInt8Encoder`` is the default: the sentence-transformer exported once to
-ONNX and quantized to int8 weights (dynamic quantization), then run by ONNX
-Runtime with the model's own fast tokenizer. It needs neither PyTorch nor
+``OnnxEncoder`` is the default: the sentence-transformer exported once to ONNX,
+its weights quantized to int8 (dynamic quantization) or kept in fp32, then run by
+ONNX Runtime with the model's own fast tokenizer. It needs neither PyTorch nor
 transformers at run time, which is why a single capture tags in about a second;
-PyTorch is used once, offline, to export. ``TorchEncoder`` is the reference
-path (plain sentence-transformers).
+PyTorch is used once, offline, to export. int8 is the faster; fp32 gives the same
+vectors on every CPU (int8's depend on the CPU's int8 kernels, ``int8_kernels``).
+``TorchEncoder`` is the reference path (plain sentence-transformers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+import platform
 import re
 import shutil
 import tempfile
@@ -29,6 +31,34 @@ import numpy as np
 from .errors import ModelError
 
 ONNX_BUILD_VERSION = 1  # bump when the export or quantization recipe changes
+# CPU features that choose ONNX Runtime's int8 matrix kernels, fastest first (MLAS's own order)
+_INT8_KERNEL_FLAGS = ("amx_int8", "avx512_vnni", "avx_vnni", "avx512bw", "avx2", "i8mm", "asimddp")
+
+
+def int8_kernels(cpuinfo: str | None = None) -> str:
+    """Which of ONNX Runtime's int8 matrix kernels this CPU gets, e.g. "x86_64-avx512_vnni".
+
+    The int8 encoder's vectors depend on it, not only on the text: without VNNI the
+    kernels sum pairs of products in 16 bits, which saturates, and activations are
+    rounded to 8 bits after float steps whose last bit differs between kernels. The
+    same build and text gave vectors 0.034 apart (largest coordinate of unit vectors)
+    on AVX-512 VNNI and on AVX2 alone, enough to move a theme across its threshold
+    (benchmarks/README.md). Read from /proc/cpuinfo where there is one (``cpuinfo``
+    stands in for it in tests); elsewhere the machine type alone.
+    """
+    machine = platform.machine().lower() or "unknown"
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            cpuinfo = ""
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() in ("flags", "features"):
+            flags = set(value.split())
+            break
+    return next((f"{machine}-{flag}" for flag in _INT8_KERNEL_FLAGS if flag in flags), machine)
 
 
 def within_window(max_tokens: int, window: int | None) -> int:
@@ -56,6 +86,8 @@ class TorchEncoder:
         self.dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") \
             else self.model.get_sentence_embedding_dimension()
         self.fingerprint = None
+        self.kernels = None
+        self.provenance = None  # fp32 on PyTorch: the same vectors on every CPU, to rounding
 
     def encode(self, texts, batch_size: int = 32) -> np.ndarray:
         return self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=False,
@@ -118,16 +150,20 @@ def quantize_int8(source: Path, target: Path, **extra_options) -> None:
                      extra_options={"WeightSymmetric": True, "ActivationSymmetric": False, **extra_options})
 
 
-def _export_and_quantize(model_dir: Path, work: Path) -> str:
-    """PyTorch traces the Hugging Face model to ONNX; ONNX Runtime quantizes its weights to int8."""
+PRECISIONS = ("int8", "fp32")
+
+
+def _export_and_quantize(model_dir: Path, work: Path, precision: str) -> str:
+    """PyTorch traces the Hugging Face model to ONNX; for int8, ONNX Runtime quantizes its weights."""
     torch_version = export_fp32(model_dir, work / "model_fp32.onnx")
-    quantize_int8(work / "model_fp32.onnx", work / "model_int8.onnx")
-    (work / "model_fp32.onnx").unlink()
+    if precision == "int8":
+        quantize_int8(work / "model_fp32.onnx", work / "model_int8.onnx")
+        (work / "model_fp32.onnx").unlink()
     return torch_version
 
 
-def build_onnx_int8(model_dir: Path, target: Path) -> None:
-    """Export a sentence-transformer's transformer to ONNX and quantize it to int8.
+def build_onnx(model_dir: Path, target: Path, precision: str = "int8") -> None:
+    """Export a sentence-transformer's transformer to ONNX (fp32, or its weights quantized to int8).
 
     Offline and once. The export runs in a child Python process, so that the
     exporters' logging and warnings (meant for their own developers) are kept off
@@ -141,7 +177,7 @@ def build_onnx_int8(model_dir: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        child = subprocess.run([sys.executable, "-m", "kcna_themes.encoders", str(model_dir), str(work)],
+        child = subprocess.run([sys.executable, "-m", "kcna_themes.encoders", str(model_dir), str(work), precision],
                                capture_output=True, text=True)
         if child.returncode != 0:
             last = (child.stderr.strip().splitlines() or ["no message"])[-1]
@@ -154,7 +190,7 @@ def build_onnx_int8(model_dir: Path, target: Path) -> None:
 
         import onnxruntime
 
-        digest = hashlib.sha256((work / "model_int8.onnx").read_bytes()).hexdigest()
+        digest = hashlib.sha256((work / f"model_{precision}.onnx").read_bytes()).hexdigest()
         (work / "build.json").write_text(json.dumps({
             "source": str(model_dir), "build_version": ONNX_BUILD_VERSION, "pooling": _pooling_mode(model_dir),
             "max_seq_length": _max_seq_length(model_dir), "sha256": digest, "torch": torch_version,
@@ -168,11 +204,11 @@ def build_onnx_int8(model_dir: Path, target: Path) -> None:
         raise
 
 
-def _export_in_this_process(model_dir: str, work: str) -> None:
-    """The child process of ``build_onnx_int8``: quiet exporters, then print torch's version."""
+def _export_in_this_process(model_dir: str, work: str, precision: str) -> None:
+    """The child process of ``build_onnx``: quiet exporters, then print torch's version."""
     logging.getLogger().setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
-    print(_export_and_quantize(Path(model_dir), Path(work)))
+    print(_export_and_quantize(Path(model_dir), Path(work), precision))
 
 
 @contextlib.contextmanager
@@ -189,13 +225,13 @@ def _build_lock(folder: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def onnx_folder(encoders_dir: Path, name: str) -> Path:
+def onnx_folder(encoders_dir: Path, name: str, precision: str = "int8") -> Path:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
-    return Path(encoders_dir) / f"{slug}-onnx-int8-v{ONNX_BUILD_VERSION}"
+    return Path(encoders_dir) / f"{slug}-onnx-{precision}-v{ONNX_BUILD_VERSION}"
 
 
-class OnnxInt8Encoder:
-    """An int8 ONNX export of a sentence-transformer, built on first use and cached.
+class OnnxEncoder:
+    """An ONNX export of a sentence-transformer (int8 or fp32 weights), built on first use and cached.
 
     Each text is encoded on its own, by a small pool of threads (ONNX Runtime lets
     go of the GIL). Dynamic quantization scales activations per call, so a batch
@@ -206,21 +242,26 @@ class OnnxInt8Encoder:
     """
 
     def __init__(self, path: str, name: str, encoders_dir: Path, max_tokens: int | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, precision: str = "int8"):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        folder = onnx_folder(encoders_dir, name)
-        if not (folder / "model_int8.onnx").exists():
+        if precision not in PRECISIONS:
+            raise ModelError(f"unknown ONNX precision {precision!r} (choose {' or '.join(PRECISIONS)})")
+        folder = onnx_folder(encoders_dir, name, precision)
+        model_file = folder / f"model_{precision}.onnx"
+        if not model_file.exists():
             try:
                 with _build_lock(Path(encoders_dir)):
-                    if not (folder / "model_int8.onnx").exists():
-                        build_onnx_int8(Path(path), folder)
+                    if not model_file.exists():
+                        build_onnx(Path(path), folder, precision)
             except (OSError, ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot build the ONNX encoder from {path} in {encoders_dir}: {exc}") from exc
         build = json.loads((folder / "build.json").read_text())
         self.pooling = build["pooling"]
         self.fingerprint = build.get("sha256")
+        self.kernels = int8_kernels() if precision == "int8" else None
+        self.provenance = (self.fingerprint or "unrecorded")[:16] + (f"@{self.kernels}" if self.kernels else "")
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # tokenizer.json may carry its own fixed truncation and padding: use the window asked for, no padding
         self.tokenizer.enable_truncation(max_length=within_window(max_tokens or build["max_seq_length"],
@@ -229,7 +270,7 @@ class OnnxInt8Encoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(folder / "model_int8.onnx"), options,
+        self.session = ort.InferenceSession(str(model_file), options,
                                             providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dim = int(self.session.get_outputs()[0].shape[-1])
@@ -264,7 +305,7 @@ class OnnxInt8Encoder:
             raise
 
 
-if __name__ == "__main__":  # the export child of build_onnx_int8
+if __name__ == "__main__":  # the export child of build_onnx
     import sys
 
-    _export_in_this_process(sys.argv[1], sys.argv[2])
+    _export_in_this_process(sys.argv[1], sys.argv[2], sys.argv[3])

@@ -48,6 +48,7 @@ class EmbedderSpec:
     max_tokens: int | None = None
     headline: bool = False
     encoder_sha256: str | None = None
+    encoder_kernels: str | None = None  # the CPU's int8 kernels the training vectors came from
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> EmbedderSpec:
@@ -59,7 +60,8 @@ class EmbedderSpec:
                    long_text=_field(data, "long_text", str, where, optional=True),
                    max_tokens=_field(data, "max_tokens", int, where, optional=True),
                    headline=bool(_field(data, "headline", bool, where, optional=True)),
-                   encoder_sha256=_field(data, "encoder_sha256", str, where, optional=True))
+                   encoder_sha256=_field(data, "encoder_sha256", str, where, optional=True),
+                   encoder_kernels=_field(data, "encoder_kernels", str, where, optional=True))
 
 
 @dataclass(frozen=True)

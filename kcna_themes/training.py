@@ -38,7 +38,8 @@ def embedder_spec(embedder: Embedder) -> EmbedderSpec:
                         backend=getattr(inner, "backend", None), long_text=getattr(inner, "long_text", None),
                         max_tokens=getattr(inner, "max_tokens", None),
                         headline=isinstance(embedder, HeadlineEmbedder),
-                        encoder_sha256=getattr(embedder, "fingerprint", None))
+                        encoder_sha256=getattr(embedder, "fingerprint", None),
+                        encoder_kernels=getattr(inner, "kernels", None))
 
 
 def adjustment_rates(all_labels: dict, random_sample: dict) -> dict:

@@ -52,3 +52,22 @@ def test_headline_embedder_sets_the_first_lines_vector_beside_the_articles(tmp_p
     before = emb.hits
     emb.embed(texts)
     assert emb.hits - before == 4  # both parts were served from the cache the second time
+
+
+def test_cache_keeps_vectors_of_another_encoder_build_or_cpu_apart(tmp_path):
+    """The int8 encoder's vectors depend on its build and the CPU's int8 kernels, not only on
+    the text: a cache shared between machines, or kept across a rebuild, must not mix them."""
+    fake = FakeEmbedder()
+    fake.provenance = "69f448caf1956f41@x86_64-avx2"
+    cached = CachedEmbedder(fake, EmbeddingCache(tmp_path))
+    cached.embed(["rice harvest"])
+    cached.embed(["rice harvest"])
+    assert (cached.hits, cached.misses) == (1, 1)
+    fake.provenance = "69f448caf1956f41@x86_64-avx512_vnni"  # the same build on a VNNI machine
+    cached.embed(["rice harvest"])
+    fake.provenance = "0123456789abcdef@x86_64-avx2"  # another build on the first machine's kernels
+    cached.embed(["rice harvest"])
+    assert (cached.hits, cached.misses) == (1, 3)
+    fake.provenance = "69f448caf1956f41@x86_64-avx2"
+    cached.embed(["rice harvest"])
+    assert (cached.hits, cached.misses) == (2, 3)  # the first machine's vector is still there

@@ -229,3 +229,21 @@ def test_progress_bar_on_a_terminal_counts_articles(model_dir, runner, monkeypat
     result = runner.invoke(cli, ["tag", str(SEEDS), "--model", str(model_dir)])
     assert result.exit_code == 0, result.stderr
     assert bars[0].n == 5 and "5article" in screen.getvalue().replace(" ", "")
+
+
+def test_tag_says_so_when_this_cpus_int8_kernels_are_not_the_training_ones(tmp_path, fake_embedder):
+    """The int8 encoder gives other vectors on other int8 kernels (encoders.int8_kernels): the
+    model records the training machine's, and tag notes a difference, naming both."""
+    fake_embedder.kernels, fake_embedder.provenance = "x86_64-avx2", "build@x86_64-avx2"  # as the int8 encoder's
+    labels = write_jsonl(tmp_path / "l.jsonl", make_labelled(n_per_theme=8, n_none=10))
+    assert invoke(["train", labels, "--model", tmp_path / "m", "--folds", "2"], fake_embedder).exit_code == 0
+    assert json.loads((tmp_path / "m" / "metadata.json").read_text())["embedder"]["encoder_kernels"] == "x86_64-avx2"
+    same = invoke(["tag", SEEDS, "--model", tmp_path / "m"], fake_embedder)
+    fake_embedder.kernels, fake_embedder.provenance = "x86_64-avx512_vnni", "build@x86_64-avx512_vnni"
+    other = invoke(["tag", SEEDS, "--model", tmp_path / "m"], fake_embedder)
+    assert same.exit_code == other.exit_code == 0
+    assert "int8 kernels" not in same.stderr
+    assert "this CPU's int8 kernels (x86_64-avx512_vnni) are not those the model was trained on (x86_64-avx2)" \
+        in other.stderr
+    assert "0 computed" in same.stderr and "0 from cache" in other.stderr  # the other CPU's vectors are its own
+    assert len(records(other.stdout)) == len(records(same.stdout)) == 5  # a note, nothing skipped

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kcna_themes.cli import cli
-from kcna_themes.embedding import load_embedder
+from kcna_themes.embedding import innermost, load_embedder
 from kcna_themes.errors import ModelError
 from kcna_themes.metadata import default_model_dir, read_metadata
 
@@ -87,6 +87,20 @@ def test_real_embedder_is_deterministic_and_served_from_the_cache(cache_dir):
     assert first.shape == (2, 384) and np.allclose(first, second)
     assert emb.hits >= 2
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
+
+
+def test_fp32_onnx_encoder_gives_the_reference_vectors_and_caches_apart_from_int8(cache_dir):
+    """onnx-fp32 is for scores that are the same on every machine: its vectors are PyTorch's
+    fp32 ones to rounding, where int8's are an approximation that varies with the CPU."""
+    texts = ["Rice transplanting is in full swing across the country.", "A football match was held."]
+    fp32 = load_embedder(backend="onnx-fp32", cache_dir=cache_dir)
+    int8 = load_embedder(backend="onnx-int8", cache_dir=cache_dir)
+    reference = load_embedder(backend="torch", use_cache=False).embed(texts)
+    got = fp32.embed(texts)
+    assert np.abs(got - reference).max() < 1e-4
+    assert innermost(fp32).kernels is None and innermost(int8).kernels  # only int8 depends on the CPU's int8 kernels
+    assert 1e-3 < np.abs(int8.embed(texts) - reference).max() < 0.1
+    assert fp32.fingerprint != int8.fingerprint and fp32.misses == 2
 
 
 def test_ctrl_c_on_a_real_run_stops_it_and_resume_completes_it(tmp_path, cache_dir):
