@@ -42,7 +42,7 @@ from tfidf_beside import TfidfBeside, TfidfBesideDouble, TfidfInsteadOfSvd
 from kcna_themes.batch import BatchLog
 from kcna_themes.captures import capture_from_record
 from kcna_themes.classifier import ThemeClassifier
-from kcna_themes.embedding import load_embedder
+from kcna_themes.embedding import BACKENDS, innermost, load_embedder
 from kcna_themes.evaluation import calibration_error, theme_scores
 from kcna_themes.labels import read_labelled, theme_matrix, themes_in
 from kcna_themes.training import is_random_sample, sample_kind
@@ -113,9 +113,10 @@ def in_era(years: np.ndarray, era: str) -> np.ndarray:
     return years == era
 
 
-def embed(articles, variant: str):
-    """The embedder and texts of one variant, as ``kcna-themes train`` makes them; every text
-    is embedded once here, so the fits below read their vectors from the cache.
+def embed(articles, variant: str, backend: str | None = None):
+    """The embedder and texts of one variant, as ``kcna-themes train`` makes them (on the
+    default encoder backend unless ``backend`` names another); every text is embedded once
+    here, so the fits below read their vectors from the cache.
 
     "unmended" reads the text as it was before the reader restored the spaces that
     kcna.kp loses around the leaders' names, to measure what that costs.
@@ -129,7 +130,8 @@ def embed(articles, variant: str):
         texts = [f"{a.capture.title}\n{a.capture.text}" if a.capture.title else a.capture.text for a in articles]
     else:
         texts = [a.capture.embed_text for a in articles]
-    emb = load_embedder("default", long_text=long_text, max_tokens=tokens, headline=headline)
+    emb = load_embedder("default", long_text=long_text, max_tokens=tokens, headline=headline,
+                        **({"backend": backend} if backend else {}))
     emb.embed(texts)
     return emb, np.array(texts, dtype=object)
 
@@ -239,6 +241,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=4, help="random states each fit is repeated with")
     ap.add_argument("--json")
     ap.add_argument("--jobs", type=int, default=2, help="classifier fits run in parallel")
+    ap.add_argument("--backend", choices=BACKENDS, help="encoder backend (default: kcna-themes train's)")
     ap.add_argument("--test-rows", choices=["random", "unselected"], default="random",
                     help="score the test era's random sample, or every article of it no search chose "
                          "(for 2024, all 411)")
@@ -253,7 +256,9 @@ def main() -> None:
     for name in args.recipes:
         variant, _, _, only_2011 = RECIPES[name]
         if variant not in features:
-            features[variant] = embed(articles, variant)
+            features[variant] = embed(articles, variant, args.backend)
+            inner = innermost(features[variant][0])
+            print(f"{variant}: {features[variant][0].id}, int8 kernels: {inner.kernels or 'none (fp32)'}", flush=True)
         for split, train_eras, test_era in SPLITS:
             train = np.isin(years, train_eras)
             if only_2011:
