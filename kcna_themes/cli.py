@@ -265,7 +265,7 @@ def _print_scores(scores: dict, title: str) -> None:
               help="Sentence-transformers model: 'default' (bundled all-MiniLM-L6-v2), a folder, or a cached name.")
 @click.option("--backend", type=click.Choice(embedding.BACKENDS), default="onnx-int8", show_default=True,
               help="Encoder runtime. onnx-int8 is the fastest, but its vectors, and so scores, differ a little "
-                   "between CPUs; onnx-fp32 gives the same scores on every machine, at about half the speed. "
+                   "between CPUs; onnx-fp32 gives the same scores on every machine, more slowly. "
                    "Tagging must use the same one; the model records it.")
 @click.option("--long-text", type=click.Choice(["truncate", "chunk"]), default="truncate", show_default=True,
               help="Texts over the encoder's window: cut them (the lexical features still read the whole "

@@ -154,8 +154,20 @@ class SentenceTransformerEmbedder:
     @property
     def provenance(self) -> str | None:
         """What a vector depends on besides ``id`` and the text: the encoder build and, for int8,
-        the CPU's kernels. The cache keys on it, so vectors made elsewhere are never mixed in."""
-        return self._load().provenance
+        the CPU's kernels. The cache keys on it, so vectors made elsewhere are never mixed in.
+        Read from the build's record when it is built, so a warm cache does not load the encoder."""
+        if self._encoder is None and self.backend != "torch":
+            from . import encoders
+
+            built = encoders.built_provenance(
+                encoders.onnx_folder(self.cache_dir / "encoders", self.name, self._precision), self._precision)
+            if built:
+                return built
+        return None if self.backend == "torch" else self._load().provenance
+
+    @property
+    def _precision(self) -> str:
+        return self.backend.removeprefix("onnx-")
 
     def _load(self):
         if self._encoder is None:
@@ -166,7 +178,7 @@ class SentenceTransformerEmbedder:
                 self._encoder = encoders.TorchEncoder(path, self.max_tokens)
             else:
                 self._encoder = encoders.OnnxEncoder(path, self.name, self.cache_dir / "encoders", self.max_tokens,
-                                                     precision=self.backend.removeprefix("onnx-"))
+                                                     precision=self._precision)
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -15,6 +15,7 @@ vectors on every CPU (int8's depend on the CPU's int8 kernels, ``int8_kernels``)
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ ONNX_BUILD_VERSION = 1  # bump when the export or quantization recipe changes
 _INT8_KERNEL_FLAGS = ("amx_int8", "avx512_vnni", "avx_vnni", "avx512bw", "avx2", "i8mm", "asimddp")
 
 
+@functools.cache
 def int8_kernels(cpuinfo: str | None = None) -> str:
     """Which of ONNX Runtime's int8 matrix kernels this CPU gets, e.g. "x86_64-avx512_vnni".
 
@@ -230,6 +232,20 @@ def onnx_folder(encoders_dir: Path, name: str, precision: str = "int8") -> Path:
     return Path(encoders_dir) / f"{slug}-onnx-{precision}-v{ONNX_BUILD_VERSION}"
 
 
+def _provenance(build: dict, precision: str) -> str:
+    kernels = int8_kernels() if precision == "int8" else None
+    return (build.get("sha256") or "unrecorded")[:16] + (f"@{kernels}" if kernels else "")
+
+
+def built_provenance(folder: Path, precision: str) -> str | None:
+    """An ONNX build's ``provenance`` (``OnnxEncoder.provenance``) from its build.json alone, or
+    None before it is built: a run served wholly from the cache need not load the encoder."""
+    try:
+        return _provenance(json.loads((folder / "build.json").read_text()), precision)
+    except (OSError, ValueError):
+        return None
+
+
 class OnnxEncoder:
     """An ONNX export of a sentence-transformer (int8 or fp32 weights), built on first use and cached.
 
@@ -261,7 +277,7 @@ class OnnxEncoder:
         self.pooling = build["pooling"]
         self.fingerprint = build.get("sha256")
         self.kernels = int8_kernels() if precision == "int8" else None
-        self.provenance = (self.fingerprint or "unrecorded")[:16] + (f"@{self.kernels}" if self.kernels else "")
+        self.provenance = _provenance(build, precision)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # tokenizer.json may carry its own fixed truncation and padding: use the window asked for, no padding
         self.tokenizer.enable_truncation(max_length=within_window(max_tokens or build["max_seq_length"],
