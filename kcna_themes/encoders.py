@@ -273,21 +273,24 @@ class OnnxEncoder:
                         build_onnx(Path(path), folder, precision)
             except (OSError, ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot build the ONNX encoder from {path} in {encoders_dir}: {exc}") from exc
-        build = json.loads((folder / "build.json").read_text())
-        self.pooling = build["pooling"]
-        self.fingerprint = build.get("sha256")
+        try:
+            build = json.loads((folder / "build.json").read_text())
+            self.pooling = build["pooling"]
+            self.fingerprint = build.get("sha256")
+            window = int(build["max_seq_length"])
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # a damaged build: json, tokenizers and onnxruntime each raise their own kind
+            raise ModelError(f"the ONNX encoder built in {folder} is damaged ({type(exc).__name__}: {exc}); "
+                             "delete that folder and the next run builds it again") from exc
         self.kernels = int8_kernels() if precision == "int8" else None
         self.provenance = _provenance(build, precision)
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # tokenizer.json may carry its own fixed truncation and padding: use the window asked for, no padding
-        self.tokenizer.enable_truncation(max_length=within_window(max_tokens or build["max_seq_length"],
-                                                                  build["max_seq_length"]))
+        self.tokenizer.enable_truncation(max_length=within_window(max_tokens or window, window))
         self.tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(model_file), options,
-                                            providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self.threads = threads or min(os.cpu_count() or 1, 8)
