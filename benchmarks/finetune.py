@@ -242,11 +242,13 @@ def main() -> None:
     ap.add_argument("--splits", nargs="+", default=[s[0] for s in SPLITS])
     ap.add_argument("--threshold-rule", default="half-f1", choices=["half-f1", "best-f1"])
     ap.add_argument("--no-digest-rule", dest="digest_rule", action="store_false")
+    ap.add_argument("--world-news-rule", action="store_true", help="ruling 6 (off in the published runs)")
     ap.add_argument("--seeds", type=int, default=1,
                     help="random states each classifier fit is repeated with (the encoder is tuned once)")
     ap.add_argument("--json")
     args = ap.parse_args()
-    rules = {"threshold_rule": args.threshold_rule, "digest_rule": args.digest_rule}
+    rules = {"threshold_rule": args.threshold_rule, "digest_rule": args.digest_rule,
+             "world_news_rule": args.world_news_rule}
     torch.set_num_threads(2)
     MAX_TOKENS = args.max_tokens
     tune = {"head": fine_tune, "contrastive": fine_tune_contrastive, "none": None}[args.objective]

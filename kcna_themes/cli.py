@@ -288,6 +288,10 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.option("--digest-rule/--no-digest-rule", default=True, show_default=True,
               help="Score a digest (a 'Press Review', a list of one-line items) zero on every theme, as the "
                    "codebook's ruling 11 has it.")
+@click.option("--world-news-rule/--no-world-news-rule", default=True, show_default=True,
+              help="Score world news, an article that names nothing of the DPRK (no state, leader, party, "
+                   "province, city, mountain or river of it), zero on every theme, as the codebook's ruling 6 "
+                   "has it.")
 @click.option("--lexical-dims", default=256, show_default=True, type=click.IntRange(min=0),
               help="Size of the TF-IDF/SVD features set beside the embedding (0: embeddings only).")
 @click.option("--C", "C", default=16.0, show_default=True, type=click.FloatRange(min=0, min_open=True, max=1e6),
@@ -302,7 +306,7 @@ def _print_scores(scores: dict, title: str) -> None:
 @click.pass_obj
 @exits_cleanly()
 def train(services: Services, labels, model_dir, embedder, backend, long_text, max_tokens, headline, thresholds_from,
-          threshold_rule, digest_rule, lexical_dims, C, folds, jobs, cache_dir, strict, quiet):
+          threshold_rule, digest_rule, world_news_rule, lexical_dims, C, folds, jobs, cache_dir, strict, quiet):
     """Train a model folder from labelled articles.
 
     LABELS are .jsonl/.csv files with title, text and themes (a list, or
@@ -325,7 +329,7 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
     model, scores = train_model(labels, folder, emb, log, C=C, lexical_dims=lexical_dims, folds=folds,
                                 progress=bar.update if bar is not None else None,
                                 thresholds_from=thresholds_from, threshold_rule=threshold_rule,
-                                digest_rule=digest_rule, n_jobs=jobs)
+                                digest_rule=digest_rule, world_news_rule=world_news_rule, n_jobs=jobs)
     if bar is not None:
         bar.close()
     _print_scores(scores, f"{folds}-fold cross-validation on {model.metadata.training['size']} articles:")

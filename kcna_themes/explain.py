@@ -14,6 +14,8 @@ theme explained (every theme tagged, and any asked for), ``Explainer`` gives:
   not depend on the theme, so they are given once per article.
 - **digest**: whether the article is a digest that codebook ruling 11 scores zero on
   every theme (``ThemeClassifier.digest_rule``), whatever its sentences score.
+- **world_news**: whether the article names nothing of the DPRK, which codebook
+  ruling 6 scores zero on every theme (``ThemeClassifier.world_news_rule``).
 
 Explaining reads the scores it is given and never computes an article's score
 again: ``tag --explain`` and ``tag`` write the same themes and scores.
@@ -142,10 +144,11 @@ class Explainer:
         texts = [c.embed_text for c in captures]
         sentences = [split_sentences(c.text) for c in captures]
         flat = [s for group in sentences for s in group]
-        sentence_probs = model.score([classifier_text(s) for s in flat])
+        sentence_probs = model.score([classifier_text(s) for s in flat], rulings=False)
         explanations = []
         neighbours = self._nearest(texts, embeddings)
         digests = model.classifier.digest_mask(texts)
+        world_news = model.classifier.world_news_mask(texts)
         offset = 0
         thresholds = model.classifier.thresholds_
         for i in range(len(captures)):
@@ -161,7 +164,7 @@ class Explainer:
                     "sentences": [{"text": sentences[i][o], "score": round(float(own[o, j]), 4)} for o in order],
                     "terms": self._terms(j, texts[i]),
                 }
-            explanation: dict = {"themes": per_theme, "digest": bool(digests[i])}
+            explanation: dict = {"themes": per_theme, "digest": bool(digests[i]), "world_news": bool(world_news[i])}
             if neighbours is None:
                 explanation["neighbours"] = None
                 explanation["neighbours_note"] = NO_INDEX
@@ -215,6 +218,8 @@ def format_text(record: dict, color: bool = False) -> str:
     lines = [style(record.get("title") or "(untitled)", bold=True) + (f"  ({where})" if where else "")]
     if explanation.get("digest"):
         lines.append("  a digest of one-line items: no theme, whatever its items are about (codebook ruling 11)")
+    elif explanation.get("world_news"):
+        lines.append("  world news: it names nothing of the DPRK, so no theme (codebook ruling 6)")
     elif not explanation["themes"]:
         lines.append("  no theme reaches its threshold (ask for one with --theme)")
     for theme, part in explanation["themes"].items():

@@ -84,12 +84,13 @@ class ThemeModel:
     def embedder(self) -> Embedder | None:
         return self.classifier.embedder
 
-    def score(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+    def score(self, texts: Sequence[str], embeddings: np.ndarray | None = None, rulings: bool = True) -> np.ndarray:
         """(n, k) probabilities of texts as the classifier reads them (``classifier_text``);
-        ``embeddings``, when the caller has them, are the texts' vectors from ``embedder``."""
+        ``embeddings``, when the caller has them, are the texts' vectors from ``embedder``;
+        ``rulings=False`` for parts of an article (``ThemeClassifier.predict_proba``)."""
         if not texts:
             return np.zeros((0, len(self.themes)))
-        return self.classifier.predict_proba(list(texts), embeddings=embeddings)
+        return self.classifier.predict_proba(list(texts), embeddings=embeddings, rulings=rulings)
 
     def themes_over_threshold(self, probs: np.ndarray) -> list[str]:
         """The themes whose probability reaches the classifier's own threshold, strongest first.

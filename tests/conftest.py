@@ -87,6 +87,7 @@ TOPICS = {
     "heritage": "historical relic tomb ancient museum tradition folk customs",
     "diplomacy": "delegation ambassador embassy talks friendship foreign minister visit",
 }
+DATELINE = "Pyongyang, KCNA -- "  # every article names the DPRK, or ruling 6 would make it world news
 FILLER = "the of and in on was were people country year day said this that with for".split()
 
 
@@ -102,7 +103,7 @@ def make_labelled(n_per_theme: int = 12, n_none: int = 20, seed: int = 0):
             words += list(rng.choice(TOPICS[t].split(), 12))
         words += list(rng.choice(FILLER, 20 if active else 30))
         rng.shuffle(words)
-        return " ".join(words) + "."
+        return DATELINE + " ".join(words) + "."
 
     k = 0
     for t in themes:

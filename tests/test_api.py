@@ -23,8 +23,8 @@ def model(model_dir):
 
 
 ROWS = [
-    {"id": "a", "title": "Match Report", "text": "football match championship players team won gold medals " * 3},
-    {"id": "b", "title": "Harvest", "text": "farm rice harvest sowing crops fertilizer cooperative farmers " * 3},
+    {"id": "a", "title": "Match Report", "text": "DPRK football match championship players team won gold medals " * 3},
+    {"id": "b", "title": "Harvest", "text": "DPRK farm rice harvest sowing crops fertilizer cooperative farmers " * 3},
     {"id": "c", "title": None, "text": "the of and in on was were people country year day said"},
 ]
 

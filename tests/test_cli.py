@@ -87,9 +87,9 @@ def test_tag_seeds_gives_one_record_per_capture(model_dir, runner):
 def test_tagging_follows_the_labels_it_learned(model_dir, runner, tmp_path):
     src = tmp_path / "new.jsonl"
     write_jsonl(src, [{"id": "s1", "title": "Match", "text": "football match championship players team won gold "
-                                                              "medals football match team players"},
+                                                              "medals football match team players in Pyongyang"},
                       {"id": "f1", "title": "Farm", "text": "farm rice harvest sowing crops fertilizer farmers "
-                                                           "rice harvest farm"}])
+                                                           "rice harvest farm in South Hwanghae"}])
     out = records(runner.invoke(cli, ["tag", str(src), "--model", str(model_dir)]).stdout)
     assert out[0]["themes"][0] == "sport" and out[1]["themes"][0] == "agriculture"
 

@@ -43,7 +43,7 @@ def test_a_list_of_one_events_results_is_not_a_digest():
 
 def digest_about(theme: str) -> str:
     items = "\n".join(f"- {TOPICS[theme]} {k}." for k in range(6))
-    return classifier_text(f"Following are major news items and articles in leading newspapers:\n{items}",
+    return classifier_text(f"Following are major news items and articles in leading newspapers of the DPRK:\n{items}",
                            "Press Review")
 
 

@@ -110,12 +110,14 @@ def test_no_lexical_weights_for_a_theme_too_rare_to_learn():
 def test_sentences_are_ranked_by_their_own_scores(model_dir):
     model = load_model(model_dir, FakeEmbedder())
     body = ("The delegation held talks with the foreign minister at the embassy. The weather was fine that day. "
-            "The football team won the championship match and gold medals. People said this and that.")
+            "The football team won the championship match and gold medals. People in Pyongyang said this and that.")
     capture = Capture(id="x", text=body, title="A day")
     probs = model.score([capture.embed_text])
     [explanation] = Explainer(model, None).explain([capture], probs, asked=["sport", "diplomacy"])
     sentences = split_sentences(body)
-    own = model.score([classifier_text(s) for s in sentences])
+    own = model.score([classifier_text(s) for s in sentences], rulings=False)
+    football = classifier_text(sentences[2])  # names nothing of the DPRK: world news, were it an article
+    assert model.score([football])[0].max() == 0 and own[2, model.themes.index("sport")] > 0.5
     for theme in ("sport", "diplomacy"):
         j = model.themes.index(theme)
         given = explanation["themes"][theme]["sentences"]
