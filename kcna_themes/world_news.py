@@ -4,8 +4,9 @@ KCNA in 2011 carried a great deal of news from elsewhere: foreign ministers' tal
 port opened in Peru, world grain prices. By ruling 6 it is all none, unless the DPRK
 takes part. A quarter of 2011's articles are such news, against 2 of 12,000 articles
 of 2015-2017 and none of 2024's, so a model trained on the later eras has no such none
-to learn from and tags them as the DPRK's own: held out on 2011, it gave 55 of its
-129 world-news articles a theme, most of them ``diplomacy`` (benchmarks/world_news.txt).
+to learn from and tags them as the DPRK's own: held out on 2011, it gave 52 of the 124
+world-news articles of its random sample a theme, most of them ``diplomacy``
+(benchmarks/world_news.txt).
 The ruling is about whether the article is about the DPRK, which a name settles far
 better than a vector of its first 64 tokens does, so ``ThemeClassifier`` applies it as
 written (``world_news_rule``): world news scores zero on every theme.
@@ -13,8 +14,10 @@ written (``world_news_rule``): world news scores zero on every theme.
 "Names nothing of the DPRK" is read off a gazetteer written from the codebook and an
 atlas, before any article was looked at: the state, its leaders, party, army and
 papers, its provinces, main cities, mountains and rivers, its ideas and monuments, and
-the Korean kingdoms its heritage articles go back to. A name it lacks errs towards
-scoring an article as usual, never towards dropping a DPRK article's themes.
+the Korean kingdoms its heritage articles go back to. KCNA names its own officials but calls
+Pyongyang "here", so a person named as Koreans are ("Pak Ui Chun") counts too. A name the
+gazetteer lacks errs towards scoring an article as usual, never towards dropping a DPRK
+article's themes.
 """
 
 from __future__ import annotations
