@@ -55,12 +55,3 @@ def test_a_digest_scores_zero_on_every_theme_unless_the_rule_is_off(fake_labelle
     assert (np.diag(unruled.predict(digests)) == 1).all()  # without the rule, each item's theme is tagged
     assert np.array_equal(fake_classifier.predict_proba(texts), unruled.predict_proba(texts))  # nothing else moves
 
-
-def test_a_model_saved_before_the_digest_rule_keeps_scoring_digests_as_it_did(fake_classifier):
-    arrays = fake_classifier.fitted_arrays()
-    params = json.loads(str(arrays["params"]))
-    assert params["digest_rule"] is True
-    del params["digest_rule"]
-    older = ThemeClassifier.from_fitted_arrays(arrays | {"params": np.array(json.dumps(params))})
-    older.embedder = FakeEmbedder()
-    assert older.digest_rule is False and older.predict_proba([digest_about("leader")]).max() > 0.5

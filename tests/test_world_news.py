@@ -3,12 +3,14 @@
 import json
 
 import numpy as np
+import pytest
 
 from kcna_themes.captures import capture_from_record, classifier_text
 from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.world_news import is_world_news, names_the_dprk
 
 from .conftest import CORPUS, TOPICS, FakeEmbedder, invoke, make_labelled, write_jsonl
+from .test_digests import digest_about
 from .test_explain import records
 
 THEMES = list(TOPICS)
@@ -55,14 +57,16 @@ def test_world_news_scores_zero_unless_the_rule_is_off(fake_labelled, fake_class
     assert fake_classifier.predict_proba(abroad, rulings=False).max() > 0.5  # the regressions' own scores
 
 
-def test_a_model_saved_before_the_world_news_rule_keeps_scoring_world_news(fake_classifier):
+@pytest.mark.parametrize("rule, ruled_text", [("digest_rule", digest_about("leader")),
+                                               ("world_news_rule", f"Abroad: {TOPICS['sport']}.")])
+def test_a_model_saved_before_a_ruling_was_a_parameter_keeps_scoring_as_it_did(fake_classifier, rule, ruled_text):
     arrays = fake_classifier.fitted_arrays()
     params = json.loads(str(arrays["params"]))
-    assert params["world_news_rule"] is True
-    del params["world_news_rule"]
+    assert params[rule] is True and fake_classifier.predict_proba([ruled_text]).max() == 0
+    del params[rule]
     older = ThemeClassifier.from_fitted_arrays(arrays | {"params": np.array(json.dumps(params))})
     older.embedder = FakeEmbedder()
-    assert older.world_news_rule is False and older.predict_proba([f"Abroad: {TOPICS['sport']}."]).max() > 0.5
+    assert getattr(older, rule) is False and older.predict_proba([ruled_text]).max() > 0.5
 
 
 def test_train_records_the_rule_and_explain_names_it(tmp_path, fake_embedder):
