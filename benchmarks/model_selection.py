@@ -66,7 +66,8 @@ def main() -> None:
         # scikit-learn's GridSearchCV over the classifier's hyperparameters; each fold learns its
         # lexical features and thresholds on its own training part
         recipe = ThemeClassifier(embedder=emb, themes=themes, threshold_rule="best-f1",
-                                 digest_rule=False, world_news_rule=False)  # the rules when measured
+                                 digest_rule=False, world_news_rule=False,  # the rules when measured
+                                 headline_terms=0)
         search = GridSearchCV(recipe, grid, scoring=fold_scores(themes), cv=KFold(5, shuffle=True, random_state=0),
                               refit=False)
         search.fit(texts, Y)

@@ -81,9 +81,10 @@ def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitt
     d = clf.n_embedding_dims_
     text = texts[0]
     lex = clf.lexical_.n_components
-    actors = ActorFeatures().transform([text])  # leader reads who acts too, after the lexical block
-    F = np.hstack([FakeEmbedder().embed([text]), clf.lexical_.transform([text]), actors])
-    lexical_share = F[0] @ coef - F[0, :d] @ coef[:d] - actors[0] @ coef[d + lex:]
+    heads = clf.headline_.transform([text])  # the headline's terms follow the lexical block
+    actors = ActorFeatures().transform([text])  # leader reads who acts too, after both
+    F = np.hstack([FakeEmbedder().embed([text]), clf.lexical_.transform([text]), heads, actors])
+    lexical_share = F[0] @ coef - F[0, :d] @ coef[:d] - np.hstack([heads, actors])[0] @ coef[d + lex:]
     terms = term_contributions(clf.lexical_, coef[d:d + lex], [text])[0]
     assert terms and sum(v for _, v in terms) == pytest.approx(lexical_share, rel=1e-4, abs=1e-5)
     assert [abs(v) for _, v in terms] == sorted((abs(v) for _, v in terms), reverse=True)
