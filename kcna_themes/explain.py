@@ -9,6 +9,8 @@ theme explained (every theme tagged, and any asked for), ``Explainer`` gives:
   theme and hide which sentence carries it. The top two, with their scores.
 - **terms**: the words and bigrams of the lexical (TF-IDF) branch that pushed the
   theme's logistic regression most, with their sign (``term_contributions``).
+- **headline_terms**: the same for the headline's own terms (``HeadlineTerms``;
+  ``headline_term_contributions``); empty for a model without them.
 - **neighbours**: the three labelled articles nearest to the article, by cosine
   of the classifier's article embedding (``neighbours.LabelledIndex``); these do
   not depend on the theme, so they are given once per article.
@@ -30,7 +32,7 @@ import click
 import numpy as np
 
 from .captures import Capture, classifier_text
-from .classifier import LexicalFeatures
+from .classifier import HeadlineTerms, LexicalFeatures, headlines
 from .duplicates import story_vectors
 from .errors import KcnaThemesError
 from .model import ThemeModel
@@ -106,6 +108,22 @@ def term_contributions(lexical: LexicalFeatures, weights: np.ndarray, texts: Seq
     return out
 
 
+def headline_term_contributions(headline: HeadlineTerms, weights: np.ndarray, texts: Sequence[str]
+                                ) -> list[list[tuple[str, float]]]:
+    """Each text's headline terms with their contribution to a theme's decision function,
+    largest |contribution| first. The headline's TF-IDF row x is itself the feature block,
+    so term t adds x_t * w_t, and these add up to the block's share exactly."""
+    X = headline.tfidf(headlines(list(texts)))
+    w = np.asarray(weights, dtype=np.float32)
+    out = []
+    for i in range(X.shape[0]):
+        row = X.getrow(i)
+        values = row.data * w[row.indices]
+        order = np.argsort(-np.abs(values), kind="stable")
+        out.append([(str(headline.terms_[row.indices[o]]), float(values[o])) for o in order])
+    return out
+
+
 class Explainer:
     """Explains a model's scores; ``index`` is the folder's labelled-set index, or None."""
 
@@ -122,6 +140,11 @@ class Explainer:
         self._weights = ([None] * len(model.themes) if clf.lexical_ is None
                          else [lexical_weights(coefs, clf.n_embedding_dims_, clf.lexical_.n_components)
                                for coefs in clf.coefs_])
+        lexical = clf.lexical_.n_components if clf.lexical_ is not None else 0
+        headline: HeadlineTerms | None = getattr(clf, "headline_", None)
+        self._headline_weights = ([None] * len(model.themes) if headline is None
+                                  else [lexical_weights(coefs, clf.n_embedding_dims_ + lexical, headline.n_terms)
+                                        for coefs in clf.coefs_])
 
     def themes_to_explain(self, probs: np.ndarray, asked: Iterable[str] = ()) -> list[str]:
         """The themes tagged (strongest first), then those asked for that are not."""
@@ -163,6 +186,7 @@ class Explainer:
                     "tagged": bool(probs[i, j] >= thresholds[j]),
                     "sentences": [{"text": sentences[i][o], "score": round(float(own[o, j]), 4)} for o in order],
                     "terms": self._terms(j, texts[i]),
+                    "headline_terms": self._headline_terms(j, texts[i]),
                 }
             explanation: dict = {"themes": per_theme, "digest": bool(digests[i]), "world_news": bool(world_news[i])}
             if neighbours is None:
@@ -179,6 +203,14 @@ class Explainer:
         if weights is None or lexical is None:
             return []
         terms = term_contributions(lexical, weights, [text])[0][: self.top_terms]
+        return [{"term": term, "contribution": round(value, 4)} for term, value in terms]
+
+    def _headline_terms(self, j: int, text: str) -> list[dict]:
+        weights = self._headline_weights[j]
+        headline = getattr(self.model.classifier, "headline_", None)
+        if weights is None or headline is None:
+            return []
+        terms = headline_term_contributions(headline, weights, [text])[0][: self.top_terms]
         return [{"term": term, "contribution": round(value, 4)} for term, value in terms]
 
     def _nearest(self, texts: list[str], embeddings: np.ndarray | None) -> list[list[dict]] | None:
@@ -229,10 +261,11 @@ def format_text(record: dict, color: bool = False) -> str:
         highlight = _highlighter([t["term"] for t in part["terms"] if t["contribution"] > 0], color)
         for sentence in part["sentences"]:
             lines.append(f"    {sentence['score']:.3f}  {highlight(sentence['text'])}")
-        if part["terms"]:
-            terms = "  ".join(f"{'+' if t['contribution'] > 0 else '-'}{t['term']} ({abs(t['contribution']):.2f})"
-                              for t in part["terms"])
-            lines.append(f"    terms: {terms}")
+        for label, key in (("terms", "terms"), ("headline terms", "headline_terms")):
+            if part.get(key):
+                terms = "  ".join(f"{'+' if t['contribution'] > 0 else '-'}{t['term']} ({abs(t['contribution']):.2f})"
+                                  for t in part[key])
+                lines.append(f"    {label}: {terms}")
     if explanation["neighbours"] is None:
         lines.append(f"  nearest labelled articles: none ({explanation['neighbours_note']})")
     else:

@@ -8,7 +8,14 @@ import pytest
 
 from kcna_themes.captures import Capture, classifier_text
 from kcna_themes.classifier import ActorFeatures, ThemeClassifier
-from kcna_themes.explain import Explainer, format_text, lexical_weights, split_sentences, term_contributions
+from kcna_themes.explain import (
+    Explainer,
+    format_text,
+    headline_term_contributions,
+    lexical_weights,
+    split_sentences,
+    term_contributions,
+)
 from kcna_themes.metadata import METADATA_FILE, read_metadata
 from kcna_themes.model import load_model
 from kcna_themes.neighbours import NEIGHBOURS_FILE, NO_INDEX, load_index
@@ -88,6 +95,23 @@ def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitt
     terms = term_contributions(clf.lexical_, coef[d:d + lex], [text])[0]
     assert terms and sum(v for _, v in terms) == pytest.approx(lexical_share, rel=1e-4, abs=1e-5)
     assert [abs(v) for _, v in terms] == sorted((abs(v) for _, v in terms), reverse=True)
+
+
+def test_headline_terms_add_up_to_the_headlines_share_of_the_decision_function(fitted):
+    clf, texts = fitted
+    j = clf.themes_.index("sport")
+    coef = clf.coefs_[j].mean(axis=0)  # as the explainer reads it: averaged over the calibration folds
+    start = clf.n_embedding_dims_ + clf.lexical_.n_components
+    text = classifier_text("The players won.", "Football Match Held")
+    heads = clf.headline_.transform([text])[0]
+    terms = headline_term_contributions(clf.headline_, coef[start:start + clf.headline_.n_terms], [text])[0]
+    assert terms and sum(v for _, v in terms) == pytest.approx(heads @ coef[start:start + len(heads)], abs=1e-5)
+    assert {t for t, _ in terms} <= {"football", "match", "held", "football match", "match held"}
+    part = {"score": 0.9, "threshold": 0.5, "tagged": True, "sentences": [], "terms": [],
+            "headline_terms": [{"term": t, "contribution": v} for t, v in terms]}
+    shown = format_text({"title": "Football Match Held", "explanation": {
+        "themes": {"sport": part}, "neighbours": None, "neighbours_note": NO_INDEX}})
+    assert f"headline terms: {'+' if terms[0][1] > 0 else '-'}{terms[0][0]}" in shown
 
 
 def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
