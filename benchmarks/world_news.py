@@ -23,7 +23,7 @@ from eras import RECIPES, SHIPPED_VARIANT, classifier, corpus_captures, embed, h
 
 from kcna_themes.world_news import is_world_news
 
-SHIPPED_RECIPE = "64 tokens, headline terms, digests and world news none"
+SHIPPED_RECIPE = "64 tokens, headline and lead terms, digests and world news none"
 
 
 def main() -> None:

@@ -73,7 +73,8 @@ def sample_era(article: LabelledArticle) -> str | None:
 
 
 def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log: BatchLog, C: float = 16.0,
-                lexical_dims: int = 256, headline_terms: int = 3000, folds: int = 5, progress=None,
+                lexical_dims: int = 256, headline_terms: int = 3000, lead_terms: int = 3000, folds: int = 5,
+                progress=None,
                 thresholds_from: str = "all",
                 threshold_rule: str = "half-f1", digest_rule: bool = True, world_news_rule: bool = True,
                 n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
@@ -103,7 +104,7 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
     random_rows = np.array([is_random_sample(a) for a in articles])
     threshold_rows = random_rows if thresholds_from == "random" and random_rows.any() else None
     recipe = ThemeClassifier(embedder=embedder, themes=themes, C=C, lexical_dims=lexical_dims,
-                             headline_terms=headline_terms,
+                             headline_terms=headline_terms, lead_terms=lead_terms,
                              threshold_rule=threshold_rule, digest_rule=digest_rule,
                              world_news_rule=world_news_rule)
     cv = cross_validate(recipe, texts, Y, folds=folds, threshold_rows=threshold_rows, n_jobs=n_jobs)

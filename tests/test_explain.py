@@ -89,7 +89,7 @@ def test_contributions_add_up_to_the_lexical_share_of_the_decision_function(fitt
     text = texts[0]
     lex = clf.lexical_.n_components
     heads = clf.headline_.transform([text])  # the headline's terms follow the lexical block
-    actors = ActorFeatures().transform([text])  # leader reads who acts too, after both
+    actors = np.hstack([ActorFeatures().transform([text]), clf.lead_.transform([text])])  # leader's own, after
     F = np.hstack([FakeEmbedder().embed([text]), clf.lexical_.transform([text]), heads, actors])
     lexical_share = F[0] @ coef - F[0, :d] @ coef[:d] - np.hstack([heads, actors])[0] @ coef[d + lex:]
     terms = term_contributions(clf.lexical_, coef[d:d + lex], [text])[0]

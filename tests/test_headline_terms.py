@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kcna_themes.captures import classifier_text
-from kcna_themes.classifier import HeadlineTerms, ThemeClassifier
+from kcna_themes.classifier import HeadlineTerms, ThemeClassifier, leads
 
 from .conftest import TOPICS, FakeEmbedder, invoke, make_labelled, write_jsonl
 
@@ -40,13 +40,14 @@ def test_a_model_keeps_its_headline_terms_and_one_saved_before_them_scores_as_it
     loaded = ThemeClassifier.from_fitted_arrays(with_terms.fitted_arrays())
     loaded.embedder = FakeEmbedder()
     assert np.array_equal(loaded.predict_proba(texts), with_terms.predict_proba(texts))
-    without = ThemeClassifier(embedder=FakeEmbedder(), themes=list(TOPICS), headline_terms=0).fit(texts, Y)
+    without = ThemeClassifier(embedder=FakeEmbedder(), themes=list(TOPICS), headline_terms=0, lead_terms=0).fit(
+        texts, Y)
     arrays = without.fitted_arrays()
     params = json.loads(str(arrays["params"]))
-    del params["headline_terms"]  # as saved before the parameter existed
+    del params["headline_terms"], params["lead_terms"]  # as saved before the parameters existed
     older = ThemeClassifier.from_fitted_arrays(arrays | {"params": np.array(json.dumps(params))})
     older.embedder = FakeEmbedder()
-    assert older.headline_terms == 0 and older.headline_ is None
+    assert older.headline_terms == older.lead_terms == 0 and older.headline_ is None and older.lead_ is None
     assert np.array_equal(older.predict_proba(texts), without.predict_proba(texts))
 
 
@@ -64,3 +65,25 @@ def test_train_records_the_headline_vocabulary(tmp_path, fake_embedder):
     assert result.exit_code == 0, result.stderr
     assert json.loads((tmp_path / "m" / "metadata.json").read_text())["classifier"]["headline_terms"] == 0
     assert invoke(["train", labels, "--model", tmp_path / "x", "--headline-terms", "-1"]).exit_code == 2
+
+
+def test_the_lead_is_the_first_sentence_after_kcnas_dateline():
+    text = classifier_text("Pyongyang, January 21 (KCNA) -- Kim Jong Un inspected the Ryongsong Machine Complex. "
+                           "He said it was built well.", "New Machines")
+    assert leads([text]) == ["Kim Jong Un inspected the Ryongsong Machine Complex."]
+    assert leads([classifier_text("No dateline here. Second sentence.", "Title")]) == ["No dateline here."]
+    assert leads([classifier_text("x" * 900, "Title")]) == ["x" * 400] and leads(["Only a headline"]) == [""]
+
+
+def test_only_the_actor_themes_read_the_leads_terms(fake_labelled):
+    texts, Y = fake_labelled
+    texts = [classifier_text(t, "Report") for t in texts]  # a headline, so the text is the body and its lead
+    clf = ThemeClassifier(embedder=FakeEmbedder(), themes=list(TOPICS), lead_terms=50).fit(texts, Y)
+    shared = clf.n_embedding_dims_ + clf.lexical_.n_components + clf.headline_.n_terms
+    assert 0 < clf.lead_.n_terms <= 50
+    widths = {t: clf.coefs_[j].shape[1] for j, t in enumerate(clf.themes_)}
+    assert widths.pop("leader") == shared + 5 + clf.lead_.n_terms  # who acts, then the lead's terms
+    assert set(widths.values()) == {shared}
+    arrays = clf.fitted_arrays()
+    with pytest.raises(ValueError, match="weights of shape"):  # lead arrays gone but leader's weights read them
+        ThemeClassifier.from_fitted_arrays({k: v for k, v in arrays.items() if not k.startswith("lead_")})
