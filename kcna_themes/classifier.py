@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
@@ -112,6 +112,13 @@ class LexicalFeatures(TransformerMixin, BaseEstimator):
         dims = max(1, min(self.dims, tf.shape[1] - 1, tf.shape[0] - 1))
         svd = TruncatedSVD(dims, random_state=self.random_state).fit(tf)
         self._adopt(tfidf, svd.components_)
+        return self
+
+    def adopt_arrays(self, arrays) -> LexicalFeatures:
+        """Take the fitted arrays a model saved: ``arrays[name]`` for each name in ``FITTED``."""
+        for name in self.FITTED:
+            setattr(self, f"{name}_", np.asarray(arrays[name]))
+        self.__dict__.pop("_columns", None)
         return self
 
     def _adopt(self, tfidf, components) -> None:
@@ -229,8 +236,12 @@ class HeadlineTerms(LexicalFeatures):
                 continue
             self._adopt(tfidf, np.zeros((0, len(tfidf.vocabulary_)), dtype=np.float32))
             return self
-        self.terms_, self.idf_ = np.zeros(0, dtype=str), np.zeros(0, dtype=np.float32)
-        self.stop_words_, self.components_ = np.zeros(0, dtype=str), np.zeros((0, 0), dtype=np.float32)
+        return self.adopt_arrays({"terms": np.zeros(0, dtype=str), "idf": np.zeros(0, dtype=np.float32),
+                                  "stop_words": np.zeros(0, dtype=str)})
+
+    def adopt_arrays(self, arrays) -> HeadlineTerms:
+        super().adopt_arrays(arrays)
+        self.components_ = np.zeros((0, self.n_terms), dtype=np.float32)  # no projection: the rows themselves
         return self
 
     @property
@@ -412,8 +423,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if E.shape[1] != self.n_embedding_dims_:
             raise ModelError(f"embeddings have dimension {E.shape[1]}, the classifier expects "
                              f"{self.n_embedding_dims_}")
-        parts = [E] + [part.transform(texts) for part in (self.lexical_, getattr(self, "headline_", None))
-                       if part is not None]
+        parts = [E] + [part.transform(texts) for part in (self.lexical_, self.headline_) if part is not None]
         return parts[0] if len(parts) == 1 else np.hstack(parts)
 
     def fit(self, X, y, threshold_rows: np.ndarray | None = None,
@@ -446,10 +456,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.lexical_ = (LexicalFeatures(self.lexical_dims, self.lexical_vocabulary, self.random_state).fit(texts)
                          if self.lexical_dims else None)
         self.headline_ = HeadlineTerms(self.headline_terms).fit(texts) if self.headline_terms else None
-        self.lead_ = LeadTerms(self.lead_terms).fit(texts) if self.lead_terms and self.actor_themes else None
+        self.actor_columns_ = [j for j, t in enumerate(self.classes_) if t in self.actor_themes]
+        self.lead_ = LeadTerms(self.lead_terms).fit(texts) if self.lead_terms and self.actor_columns_ else None
         F = self._features(texts, E)
         k = Y.shape[1]
-        self.actor_columns_ = [j for j, t in enumerate(self.classes_) if t in self.actor_themes]
         A = self._actor_features(texts)
         self._adopt([self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j], sample_weight=weights)
                      for j in range(k)])
@@ -491,8 +501,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if not self.actor_columns_:
             return None
         A = ActorFeatures().transform(texts)
-        lead = getattr(self, "lead_", None)
-        return A if lead is None else np.hstack([A, lead.transform(texts)])
+        return A if self.lead_ is None else np.hstack([A, self.lead_.transform(texts)])
 
     def _for_theme(self, F: np.ndarray, A: np.ndarray | None, j: int) -> np.ndarray:
         """Theme j's features: the shared ones, and who acts for the themes that use it."""
@@ -593,12 +602,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                   "priors": self.priors_}
         for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
             arrays |= {f"coef_{j}": coef, f"intercept_{j}": intercept, f"platt_{j}": platt}
-        if self.lexical_ is not None:
-            arrays |= {f"lexical_{name}": getattr(self.lexical_, f"{name}_") for name in LexicalFeatures.FITTED}
-        if getattr(self, "headline_", None) is not None:
-            arrays |= {f"headline_{name}": getattr(self.headline_, f"{name}_") for name in HeadlineTerms.FITTED}
-        if getattr(self, "lead_", None) is not None:
-            arrays |= {f"lead_{name}": getattr(self.lead_, f"{name}_") for name in LeadTerms.FITTED}
+        for prefix, part in (("lexical", self.lexical_), ("headline", self.headline_), ("lead", self.lead_)):
+            if part is not None:
+                arrays |= {f"{prefix}_{name}": getattr(part, f"{name}_") for name in part.FITTED}
         return arrays
 
     @classmethod
@@ -608,8 +614,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         themes = [str(t) for t in arrays["themes"]]
         known = {"params", "themes", "thresholds", "n_embedding_dims", "actor_columns", "priors"} | {
             f"{kind}_{j}" for kind in ("coef", "intercept", "platt") for j in range(len(themes))} | {
-            f"lexical_{name}" for name in LexicalFeatures.FITTED} | {
-            f"{part}_{name}" for part in ("headline", "lead") for name in HeadlineTerms.FITTED}
+            f"{prefix}_{name}" for prefix, kind in _TEXT_PARTS.items() for name in kind.FITTED}
         unknown = sorted(set(arrays.keys()) - known)
         if unknown:
             raise ValueError(f"arrays this format does not have: {', '.join(unknown)}")
@@ -625,13 +630,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         clf.coefs_ = [np.asarray(arrays[f"coef_{j}"], dtype=np.float64) for j in range(len(themes))]
         clf.intercepts_ = [np.asarray(arrays[f"intercept_{j}"], dtype=np.float64) for j in range(len(themes))]
         clf.platt_ = [np.asarray(arrays[f"platt_{j}"], dtype=np.float64).reshape(-1, 2) for j in range(len(themes))]
-        clf.lexical_ = None
-        if "lexical_components" in arrays:
-            clf.lexical_ = LexicalFeatures(clf.lexical_dims, clf.lexical_vocabulary, clf.random_state)
-            for name in LexicalFeatures.FITTED:
-                setattr(clf.lexical_, f"{name}_", np.asarray(arrays[f"lexical_{name}"]))
-        clf.headline_ = _terms_from_arrays(HeadlineTerms(clf.headline_terms), arrays, "headline")
-        clf.lead_ = _terms_from_arrays(LeadTerms(clf.lead_terms), arrays, "lead")
+        clf.lexical_ = _part_from_arrays(LexicalFeatures(clf.lexical_dims, clf.lexical_vocabulary, clf.random_state),
+                                         arrays, "lexical")
+        clf.headline_ = _part_from_arrays(HeadlineTerms(clf.headline_terms), arrays, "headline")
+        clf.lead_ = _part_from_arrays(LeadTerms(clf.lead_terms), arrays, "lead")
         lexical = (clf.lexical_.n_components if clf.lexical_ is not None else 0) + (
             clf.headline_.n_terms if clf.headline_ is not None else 0)
         actors = 5 + (clf.lead_.n_terms if clf.lead_ is not None else 0)
@@ -670,14 +672,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             self._adopt(models)
 
 
-def _terms_from_arrays(terms: HeadlineTerms, arrays, prefix: str) -> HeadlineTerms | None:
-    """A part's fitted terms from a model's arrays (``<prefix>_terms`` ...), or None without them."""
-    if f"{prefix}_terms" not in arrays:
+_Part = TypeVar("_Part", bound=LexicalFeatures)
+_TEXT_PARTS: dict[str, type[LexicalFeatures]] = {"lexical": LexicalFeatures, "headline": HeadlineTerms,
+                                                 "lead": LeadTerms}  # by their prefix in a model's arrays
+
+
+def _part_from_arrays(part: _Part, arrays, prefix: str) -> _Part | None:
+    """A text part's features (``part``, unfitted) from a model's arrays ``<prefix>_<name>``, or
+    None when the model has none of them; one array missing of several is a ``KeyError``."""
+    if not any(f"{prefix}_{name}" in arrays for name in part.FITTED):
         return None
-    for name in terms.FITTED:
-        setattr(terms, f"{name}_", np.asarray(arrays[f"{prefix}_{name}"]))
-    terms.components_ = np.zeros((0, terms.n_terms), dtype=np.float32)
-    return terms
+    return part.adopt_arrays({name: arrays[f"{prefix}_{name}"] for name in part.FITTED})
 
 
 def _positive_column(estimator, X: np.ndarray) -> np.ndarray:

@@ -232,8 +232,12 @@ def onnx_folder(encoders_dir: Path, name: str, precision: str = "int8") -> Path:
     return Path(encoders_dir) / f"{slug}-onnx-{precision}-v{ONNX_BUILD_VERSION}"
 
 
-def _provenance(build: dict, precision: str) -> str:
-    kernels = int8_kernels() if precision == "int8" else None
+def _kernels(precision: str) -> str | None:
+    """The int8 kernels an encoder of this precision's vectors depend on (None for fp32)."""
+    return int8_kernels() if precision == "int8" else None
+
+
+def _provenance(build: dict, kernels: str | None) -> str:
     return (build.get("sha256") or "unrecorded")[:16] + (f"@{kernels}" if kernels else "")
 
 
@@ -241,7 +245,7 @@ def built_provenance(folder: Path, precision: str) -> str | None:
     """An ONNX build's ``provenance`` (``OnnxEncoder.provenance``) from its build.json alone, or
     None before it is built: a run served wholly from the cache need not load the encoder."""
     try:
-        return _provenance(json.loads((folder / "build.json").read_text()), precision)
+        return _provenance(json.loads((folder / "build.json").read_text()), _kernels(precision))
     except (OSError, ValueError):
         return None
 
@@ -286,8 +290,8 @@ class OnnxEncoder:
         except Exception as exc:  # a damaged build: json, tokenizers and onnxruntime each raise their own kind
             raise ModelError(f"the ONNX encoder built in {folder} is damaged ({type(exc).__name__}: {exc}); "
                              "delete that folder and the next run builds it again") from exc
-        self.kernels = int8_kernels() if precision == "int8" else None
-        self.provenance = _provenance(build, precision)
+        self.kernels = _kernels(precision)
+        self.provenance = _provenance(build, self.kernels)
         # tokenizer.json may carry its own fixed truncation and padding: use the window asked for, no padding
         self.tokenizer.enable_truncation(max_length=within_window(max_tokens or window, window))
         self.tokenizer.no_padding()

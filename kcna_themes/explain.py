@@ -97,15 +97,7 @@ def term_contributions(lexical: LexicalFeatures, weights: np.ndarray, texts: Seq
     components = lexical.components_
     Z = np.asarray(X @ components.T, dtype=np.float32)
     norms = np.maximum(np.linalg.norm(Z, axis=1), 1e-12)
-    term_weights = components.T @ np.asarray(weights, dtype=np.float32)
-    names = lexical.terms_
-    out = []
-    for i in range(X.shape[0]):
-        row = X.getrow(i)
-        values = row.data * term_weights[row.indices] / norms[i]
-        order = np.argsort(-np.abs(values), kind="stable")
-        out.append([(str(names[row.indices[o]]), float(values[o])) for o in order])
-    return out
+    return _ranked(X, lexical.terms_, components.T @ np.asarray(weights, dtype=np.float32), norms)
 
 
 def headline_term_contributions(headline: HeadlineTerms, weights: np.ndarray, texts: Sequence[str]
@@ -114,13 +106,18 @@ def headline_term_contributions(headline: HeadlineTerms, weights: np.ndarray, te
     largest |contribution| first. The headline's TF-IDF row x is itself the feature block,
     so term t adds x_t * w_t, and these add up to the block's share exactly."""
     X = headline.tfidf(headlines(list(texts)))
-    w = np.asarray(weights, dtype=np.float32)
+    return _ranked(X, headline.terms_, np.asarray(weights, dtype=np.float32), np.ones(X.shape[0], dtype=np.float32))
+
+
+def _ranked(X, names: np.ndarray, term_weights: np.ndarray, norms: np.ndarray) -> list[list[tuple[str, float]]]:
+    """Each row of TF-IDF ``X``: its terms with x_t * term_weights_t / the row's norm, largest
+    |contribution| first."""
     out = []
     for i in range(X.shape[0]):
         row = X.getrow(i)
-        values = row.data * w[row.indices]
+        values = row.data * term_weights[row.indices] / norms[i]
         order = np.argsort(-np.abs(values), kind="stable")
-        out.append([(str(headline.terms_[row.indices[o]]), float(values[o])) for o in order])
+        out.append([(str(names[row.indices[o]]), float(values[o])) for o in order])
     return out
 
 
@@ -137,14 +134,14 @@ class Explainer:
         self.top_terms = top_terms
         self.neighbours = neighbours
         clf = model.classifier
-        self._weights = ([None] * len(model.themes) if clf.lexical_ is None
-                         else [lexical_weights(coefs, clf.n_embedding_dims_, clf.lexical_.n_components)
-                               for coefs in clf.coefs_])
         lexical = clf.lexical_.n_components if clf.lexical_ is not None else 0
-        headline: HeadlineTerms | None = getattr(clf, "headline_", None)
-        self._headline_weights = ([None] * len(model.themes) if headline is None
-                                  else [lexical_weights(coefs, clf.n_embedding_dims_ + lexical, headline.n_terms)
-                                        for coefs in clf.coefs_])
+        headline = clf.headline_.n_terms if clf.headline_ is not None else 0
+        # each theme's weights on a block of features (None for a block the model lacks), which start
+        # after the embedding: the whole text's lexical features, then the headline's terms
+        self._weights = [lexical_weights(coefs, clf.n_embedding_dims_, lexical) if lexical else None
+                         for coefs in clf.coefs_]
+        self._headline_weights = [lexical_weights(coefs, clf.n_embedding_dims_ + lexical, headline)
+                                  if headline else None for coefs in clf.coefs_]
 
     def themes_to_explain(self, probs: np.ndarray, asked: Iterable[str] = ()) -> list[str]:
         """The themes tagged (strongest first), then those asked for that are not."""
@@ -160,6 +157,7 @@ class Explainer:
         they are read again, from the cache).
         """
         model = self.model
+        clf = model.classifier
         unknown = [t for t in asked if t not in model.themes]
         if unknown:
             raise KcnaThemesError(f"unknown theme {', '.join(unknown)}: the model's themes are "
@@ -170,10 +168,10 @@ class Explainer:
         sentence_probs = model.score([classifier_text(s) for s in flat], rulings=False)
         explanations = []
         neighbours = self._nearest(texts, embeddings)
-        digests = model.classifier.digest_mask(texts)
-        world_news = model.classifier.world_news_mask(texts)
+        digests = clf.digest_mask(texts)
+        world_news = clf.world_news_mask(texts)
         offset = 0
-        thresholds = model.classifier.thresholds_
+        thresholds = clf.thresholds_
         for i in range(len(captures)):
             own = sentence_probs[offset:offset + len(sentences[i])]
             offset += len(sentences[i])
@@ -185,8 +183,9 @@ class Explainer:
                     "score": round(float(probs[i, j]), 4), "threshold": round(float(thresholds[j]), 4),
                     "tagged": bool(probs[i, j] >= thresholds[j]),
                     "sentences": [{"text": sentences[i][o], "score": round(float(own[o, j]), 4)} for o in order],
-                    "terms": self._terms(j, texts[i]),
-                    "headline_terms": self._headline_terms(j, texts[i]),
+                    "terms": self._top_terms(term_contributions, clf.lexical_, self._weights[j], texts[i]),
+                    "headline_terms": self._top_terms(headline_term_contributions, clf.headline_,
+                                                      self._headline_weights[j], texts[i]),
                 }
             explanation: dict = {"themes": per_theme, "digest": bool(digests[i]), "world_news": bool(world_news[i])}
             if neighbours is None:
@@ -197,20 +196,12 @@ class Explainer:
             explanations.append(explanation)
         return explanations
 
-    def _terms(self, j: int, text: str) -> list[dict]:
-        weights = self._weights[j]
-        lexical = self.model.classifier.lexical_
-        if weights is None or lexical is None:
+    def _top_terms(self, contributions, features, weights: np.ndarray | None, text: str) -> list[dict]:
+        """The terms of one block of features (``contributions`` of ``features``) that pushed a
+        theme most; none when the model lacks the block or the theme is too rare to learn."""
+        if weights is None or features is None:
             return []
-        terms = term_contributions(lexical, weights, [text])[0][: self.top_terms]
-        return [{"term": term, "contribution": round(value, 4)} for term, value in terms]
-
-    def _headline_terms(self, j: int, text: str) -> list[dict]:
-        weights = self._headline_weights[j]
-        headline = getattr(self.model.classifier, "headline_", None)
-        if weights is None or headline is None:
-            return []
-        terms = headline_term_contributions(headline, weights, [text])[0][: self.top_terms]
+        terms = contributions(features, weights, [text])[0][: self.top_terms]
         return [{"term": term, "contribution": round(value, 4)} for term, value in terms]
 
     def _nearest(self, texts: list[str], embeddings: np.ndarray | None) -> list[list[dict]] | None:
