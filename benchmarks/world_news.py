@@ -19,11 +19,9 @@ import argparse
 from itertools import groupby
 
 import numpy as np
-from eras import RECIPES, SHIPPED_VARIANT, classifier, corpus_captures, embed, held_out_scores, read_eras
+from eras import LEAD_TERMS, SHIPPED_VARIANT, classifier, corpus_captures, embed, held_out_scores, read_eras
 
 from kcna_themes.world_news import is_world_news
-
-SHIPPED_RECIPE = "64 tokens, headline and lead terms, digests and world news none"
 
 
 def main() -> None:
@@ -47,11 +45,10 @@ def main() -> None:
     w = world[test]
     print(f"2011's random sample: {test.sum()} articles, {w.sum()} name nothing of the DPRK "
           f"({int(Y[test][w].any(axis=1).sum())} of them carry a theme)")
-    params = RECIPES[SHIPPED_RECIPE][1]
     for rule in (False, True):
         rows = []
         for seed in range(args.seeds):
-            clf = classifier({**params, "world_news_rule": rule}, embedder=embedder, themes=themes,
+            clf = classifier({**LEAD_TERMS, "world_news_rule": rule}, embedder=embedder, themes=themes,
                              random_state=seed).fit(list(texts[train]), Y[train])
             probs = clf.predict_proba(list(texts[test]))
             tagged = probs[w] >= clf.thresholds_
