@@ -184,3 +184,8 @@ def tag_small(small_model_dir, fake_embedder):
     def run(*args):
         return invoke(["tag", "--model", small_model_dir, *args], fake_embedder)
     return run
+
+
+def records(output: str) -> list[dict]:
+    """The JSON records a command printed, one a line."""
+    return [json.loads(line) for line in output.splitlines() if line.strip()]

@@ -17,6 +17,7 @@ from .conftest import (
     fake_services,
     invoke,
     make_labelled,
+    records,
     train_on_fake_embedder,
     write_jsonl,
     write_press_review,
@@ -48,10 +49,6 @@ def trained(tmp_path_factory):
 @pytest.fixture
 def model_dir(trained, fake_embedder):
     return trained[0]
-
-
-def records(text):
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def test_train_prints_cross_validated_scores_and_writes_the_folder(trained):

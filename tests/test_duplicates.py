@@ -11,7 +11,7 @@ from kcna_themes import tagging
 from kcna_themes.distributed import merge_shards, save_story, story_file
 from kcna_themes.duplicates import DuplicateIndex, DuplicateRule, story_vectors
 
-from .conftest import CORPUS, ROOT, SEEDS, fake_services, invoke, train_on_fake_embedder, write_jsonl
+from .conftest import CORPUS, ROOT, SEEDS, fake_services, invoke, records, train_on_fake_embedder, write_jsonl
 
 TWO_STORIES_ONE_EVENT = ROOT / "tests" / "data" / "same-event-two-stories.jsonl"
 
@@ -19,10 +19,6 @@ TWO_STORIES_ONE_EVENT = ROOT / "tests" / "data" / "same-event-two-stories.jsonl"
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     return train_on_fake_embedder(tmp_path_factory.mktemp("dup-model"))[0]
-
-
-def records(text):
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def corpus_rows(n=40):

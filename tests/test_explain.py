@@ -26,6 +26,7 @@ from .conftest import (
     FakeEmbedder,
     invoke,
     make_labelled,
+    records,
     train_on_fake_embedder,
     write_jsonl,
     write_press_review,
@@ -52,10 +53,6 @@ def fitted():
     clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=16, threshold_folds=3).fit(
         texts, [r["themes"] for r in rows])
     return clf, texts
-
-
-def records(output: str) -> list[dict]:
-    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
 # ------------------------------------------------------------------ sentences
@@ -168,7 +165,7 @@ def test_explaining_takes_the_scores_it_is_given(model_dir):
 def test_nearest_labelled_article_of_a_labelled_article_is_itself(model_dir, labels_file):
     result = invoke(["explain", labels_file, "--model", model_dir, "--format", "json"])
     assert result.exit_code == 0, result.stderr
-    out = records(result.output)
+    out = records(result.stdout)
     assert len(out) == len(make_labelled())
     for record in out:
         neighbours = record["explanation"]["neighbours"]
@@ -204,7 +201,7 @@ def test_a_folder_without_the_index_still_explains_and_says_why(tmp_path, model_
     assert result.exit_code == 0, result.stderr
     assert "retrain to get neighbours" in result.output and "terms:" in result.output
     result = invoke(["explain", SEEDS, "--model", folder, "--format", "json"])
-    explanation = records(result.output)[0]["explanation"]
+    explanation = records(result.stdout)[0]["explanation"]
     assert explanation["neighbours"] is None and explanation["neighbours_note"] == NO_INDEX
 
 
@@ -226,7 +223,7 @@ def test_explain_a_theme_not_tagged(model_dir):
     result = invoke(["explain", SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir, "--theme", "sport",
                      "--format", "json"])
     assert result.exit_code == 0, result.stderr
-    [record] = records(result.output)
+    [record] = records(result.stdout)
     assert "sport" not in record["themes"]
     part = record["explanation"]["themes"]["sport"]
     assert part["tagged"] is False and part["score"] == record["scores"]["sport"]
@@ -239,7 +236,7 @@ def test_a_digest_is_explained_by_ruling_11_not_by_its_items(tmp_path, model_dir
     result = invoke(["explain", digest, SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir,
                      "--theme", "leader", "--format", "json"])
     assert result.exit_code == 0, result.stderr
-    ruled, seed = records(result.output)
+    ruled, seed = records(result.stdout)
     assert ruled["explanation"]["digest"] is True and seed["explanation"]["digest"] is False
     part = ruled["explanation"]["themes"]["leader"]
     assert part["score"] == 0 and not part["tagged"] and part["sentences"][0]["score"] > 0.5  # its items are
@@ -260,7 +257,7 @@ def test_bad_inputs_are_skipped_as_tag_skips_them(tmp_path, model_dir):
     explained = invoke(["explain", mixed, tmp_path / "empty.txt", "--model", model_dir, "--format", "json"])
     tagged = invoke(["tag", mixed, tmp_path / "empty.txt", "--model", model_dir])
     assert explained.exit_code == tagged.exit_code == 1
-    assert [r["id"] for r in records(explained.output)] == ["g1"]
+    assert [r["id"] for r in records(explained.stdout)] == ["g1"]
     assert "mixed.jsonl:2" in explained.stderr and "empty.txt" in explained.stderr
 
 
@@ -276,7 +273,7 @@ def test_tag_explain_changes_no_theme_score_or_duplicate(tmp_path, model_dir):
     plain = invoke(["tag", tmp_path / "in", "--model", model_dir])
     explained = invoke(["tag", tmp_path / "in", "--model", model_dir, "--explain"])
     assert plain.exit_code == explained.exit_code == 0, explained.stderr
-    plain_records, explained_records = records(plain.output), records(explained.output)
+    plain_records, explained_records = records(plain.stdout), records(explained.stdout)
     assert len(plain_records) == len(rows) + 2
     assert any(r["duplicate_of"] for r in plain_records)
     for before, after in zip(plain_records, explained_records, strict=True):
@@ -294,7 +291,7 @@ def test_tag_explain_refuses_csv(tmp_path, model_dir):
 def test_text_form_reads_plain_without_colour_and_highlights_with_it(model_dir):
     result = invoke(["explain", SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir, "--format", "json",
                      "--theme", "leader"])
-    [record] = records(result.output)
+    [record] = records(result.stdout)
     plain = format_text(record)
     assert not ANSI.search(plain)
     assert plain.splitlines()[0].startswith(record["title"])
@@ -328,8 +325,8 @@ def test_the_shipped_model_explains_the_example_captures(tmp_path):
                                                      "--format", "json"]])
     assert tagged.exit_code == explained.exit_code == 0, explained.stderr
     assert read_metadata(default_model_dir()).neighbours is not None
-    out = records(explained.output)
-    for before, record in zip(records(tagged.output), out[:-1], strict=True):
+    out = records(explained.stdout)
+    for before, record in zip(records(tagged.stdout), out[:-1], strict=True):
         after = dict(record)
         explanation = after.pop("explanation")
         assert after == before

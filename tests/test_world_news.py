@@ -9,9 +9,8 @@ from kcna_themes.captures import capture_from_record, classifier_text
 from kcna_themes.classifier import ThemeClassifier
 from kcna_themes.world_news import is_world_news, names_the_dprk
 
-from .conftest import CORPUS, TOPICS, FakeEmbedder, invoke, make_labelled, write_jsonl
+from .conftest import CORPUS, TOPICS, FakeEmbedder, invoke, make_labelled, records, write_jsonl
 from .test_digests import digest_about
-from .test_explain import records
 
 THEMES = list(TOPICS)
 
@@ -82,5 +81,5 @@ def test_train_records_the_rule_and_explain_names_it(tmp_path, fake_embedder):
                       for f in ("on", "off"))
     assert ruled["themes"] == [] and set(ruled["scores"].values()) == {0.0} and unruled["themes"] == ["sport"]
     explained = invoke(["explain", article, "--model", tmp_path / "on", "--format", "json"], fake_embedder)
-    assert records(explained.output)[0]["explanation"]["world_news"] is True
+    assert records(explained.stdout)[0]["explanation"]["world_news"] is True
     assert "ruling 6" in invoke(["explain", article, "--model", tmp_path / "on"], fake_embedder).output
