@@ -59,12 +59,12 @@ def main() -> None:
     args = ap.parse_args()
 
     judged = [json.loads(line) for line in open(args.pairs, encoding="utf-8") if line.strip()]
-    model, embedder = load_tagger()
+    model, _ = load_tagger()
     headline = model.metadata.embedder.headline
     for corpus in sorted({p["corpus"] for p in judged}):
         rows = [json.loads(line) for line in open(Path(args.corpus_dir) / f"{corpus}.jsonl", encoding="utf-8")]
         captures = [capture_from_record(r, corpus, n) for n, r in enumerate(rows, 1)]
-        vectors = np.vstack([story_vectors(embedder.embed([c.embed_text for c in captures[i:i + 500]]), headline)
+        vectors = np.vstack([story_vectors(model.embed([c.embed_text for c in captures[i:i + 500]]), headline)
                              for i in range(0, len(captures), 500)])
         bodies = [body_hash(c.text) for c in captures]
         index_of = {c.id: i for i, c in enumerate(captures)}

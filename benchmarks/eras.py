@@ -172,14 +172,16 @@ def result_line(row: dict, themes) -> str:
 
 
 BEST = "best-f1"  # the threshold rule of every recipe before the half-F1 one
-NO_RULINGS = {"digest_rule": False, "world_news_rule": False, "headline_terms": 0, "lead_terms": 0}  # nor terms
+NO_RULINGS = {"digest_rule": False, "world_news_rule": False, "headline_terms": 0, "lead_terms": 0,
+              "read_dateline": True}  # nor terms; the features read KCNA's dateline
 NO_ACTORS = {"actor_themes": (), "threshold_rule": BEST, **NO_RULINGS}
 WHO_ACTS = {"actor_themes": ("leader",), "threshold_rule": BEST, **NO_RULINGS}
 HALF_F1 = {"actor_themes": ("leader",), "threshold_rule": "half-f1", **NO_RULINGS}
 RULING_11 = {**HALF_F1, "digest_rule": True}
 RULING_6 = {**RULING_11, "world_news_rule": True}
 HEADLINE_TERMS = {**RULING_6, "headline_terms": 3000}
-LEAD_TERMS = {**HEADLINE_TERMS, "lead_terms": 3000}  # the shipped recipe's
+LEAD_TERMS = {**HEADLINE_TERMS, "lead_terms": 3000}
+NO_DATELINE = {**LEAD_TERMS, "read_dateline": False}  # the shipped recipe's
 SHIPPED_VARIANT = "headline+trunc64"  # the shipped recipe's embedding (``kcna-themes train``'s defaults)
 RECIPES = {
     # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only);
@@ -213,6 +215,7 @@ RECIPES = {
     "64 tokens, digests and world news none": ("headline+trunc64", RULING_6, False, False),
     "64 tokens, headline terms, digests and world news none": ("headline+trunc64", HEADLINE_TERMS, False, False),
     "64 tokens, headline and lead terms, digests and world news none": ("headline+trunc64", LEAD_TERMS, False, False),
+    "the same, features without KCNA's dateline": ("headline+trunc64", NO_DATELINE, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",

@@ -248,7 +248,8 @@ def main() -> None:
     ap.add_argument("--json")
     args = ap.parse_args()
     rules = {"threshold_rule": args.threshold_rule, "digest_rule": args.digest_rule,
-             "world_news_rule": args.world_news_rule, "headline_terms": 0, "lead_terms": 0}  # as published
+             "world_news_rule": args.world_news_rule, "headline_terms": 0, "lead_terms": 0,
+             "read_dateline": True}  # as published
     torch.set_num_threads(2)
     MAX_TOKENS = args.max_tokens
     tune = {"head": fine_tune, "contrastive": fine_tune_contrastive, "none": None}[args.objective]

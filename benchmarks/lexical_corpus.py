@@ -55,7 +55,8 @@ def main() -> None:
             train, test = np.isin(years, train_eras), in_era(years, test_era) & random_rows
             clf = classifier.ThemeClassifier(embedder=embedder, themes=themes, random_state=seed,  # the rules
                                              threshold_rule="best-f1", digest_rule=False,  # when measured
-                                             world_news_rule=False, headline_terms=0, lead_terms=0).fit(
+                                             world_news_rule=False, headline_terms=0, lead_terms=0,
+                                             read_dateline=True).fit(
                 list(texts[train]), Y[train])
             scores = held_out_scores(Y[test], clf.predict_proba(list(texts[test])), clf.thresholds_, themes)
         finally:

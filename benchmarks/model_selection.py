@@ -67,7 +67,7 @@ def main() -> None:
         # lexical features and thresholds on its own training part
         recipe = ThemeClassifier(embedder=emb, themes=themes, threshold_rule="best-f1",
                                  digest_rule=False, world_news_rule=False,  # the rules when measured
-                                 headline_terms=0, lead_terms=0)
+                                 headline_terms=0, lead_terms=0, read_dateline=True)
         search = GridSearchCV(recipe, grid, scoring=fold_scores(themes), cv=KFold(5, shuffle=True, random_state=0),
                               refit=False)
         search.fit(texts, Y)

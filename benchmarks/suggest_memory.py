@@ -72,7 +72,7 @@ def run_one(n: int) -> None:
         write_pool(pool, n)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
-        found = suggest(read_captures([str(pool)], BatchLog()), model, encoder, n=50)
+        found = suggest(read_captures([str(pool)], BatchLog()), model, n=50)
         seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"pool": n, "read": found.read, "picked": len(found.picked),

@@ -174,7 +174,8 @@ def main() -> None:
                 "c = meta.classifier.params\n"
                 "cv = cross_validate(ThemeClassifier(embedder=emb, themes=themes, C=c['C'], "
                 "lexical_dims=c['lexical_dims'], lexical_vocabulary=c['lexical_vocabulary'], "
-                "headline_terms=c.get('headline_terms', 0), lead_terms=c.get('lead_terms', 0)), texts, "
+                "headline_terms=c.get('headline_terms', 0), lead_terms=c.get('lead_terms', 0), "
+                "read_dateline=c.get('read_dateline', True)), texts, "
                 "theme_matrix(arts, themes))\n"
                 f"open({str(work / f'f1-{backend}.json')!r}, 'w').write(str(cv.scores['macro_f1']))\n", env)
             results["f1"][backend] = json.loads((work / f"f1-{backend}.json").read_text())

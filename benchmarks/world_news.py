@@ -19,7 +19,7 @@ import argparse
 from itertools import groupby
 
 import numpy as np
-from eras import LEAD_TERMS, SHIPPED_VARIANT, classifier, corpus_captures, embed, held_out_scores, read_eras
+from eras import NO_DATELINE, SHIPPED_VARIANT, classifier, corpus_captures, embed, held_out_scores, read_eras
 
 from kcna_themes.world_news import is_world_news
 
@@ -48,7 +48,7 @@ def main() -> None:
     for rule in (False, True):
         rows = []
         for seed in range(args.seeds):
-            clf = classifier({**LEAD_TERMS, "world_news_rule": rule}, embedder=embedder, themes=themes,
+            clf = classifier({**NO_DATELINE, "world_news_rule": rule}, embedder=embedder, themes=themes,
                              random_state=seed).fit(list(texts[train]), Y[train])
             probs = clf.predict_proba(list(texts[test]))
             tagged = probs[w] >= clf.thresholds_

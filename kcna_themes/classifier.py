@@ -38,6 +38,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .captures import DATELINE, without_dateline
 from .digests import is_digest
 from .embedding import Embedder
 from .errors import ModelError
@@ -185,7 +186,6 @@ def headlines(X) -> list[str]:
     return [text.partition("\n")[0] for text in _texts(X)]
 
 
-_DATELINE = re.compile(r"^.{0,80}?\(KCNA\)\s*--\s*")
 _FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
@@ -194,7 +194,7 @@ def leads(X) -> list[str]:
     ("Pyongyang, January 21 (KCNA) -- "), at most 400 characters."""
     out = []
     for text in _texts(X):
-        body = _DATELINE.sub("", text.partition("\n")[2].strip())
+        body = DATELINE.sub("", text.partition("\n")[2].strip())
         out.append(_FIRST_SENTENCE_END.split(body, maxsplit=1)[0][:400])
     return out
 
@@ -343,6 +343,13 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         zero on every theme, as codebook ruling 6 has it (``world_news.is_world_news``).
         A quarter of 2011's articles are such news and the later eras carry almost
         none, so a model trained on them cannot learn it (benchmarks/README.md).
+    read_dateline : whether the learned features (embedding, terms, who acts) read
+        KCNA's dateline; False reads each text without it (``reads``), as the other
+        outlets and 2011's corpus print their articles. The rulings read the whole text
+        either way: "Pyongyang" in a dateline does say the report is the DPRK's own.
+        Held out, reading the articles without it lifted 2011 and 2024 and cost
+        2015-2017, whose KCNA articles share the dateline with 2024's
+        (benchmarks/README.md).
     random_state : seed for every fold split.
     """
 
@@ -352,7 +359,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                  threshold_folds: int = 5,
                  actor_themes: Sequence[str] = ("leader",),
                  threshold_rule: str = "half-f1", digest_rule: bool = True, world_news_rule: bool = True,
-                 random_state: int = 0):
+                 read_dateline: bool = False, random_state: int = 0):
         self.embedder = embedder
         self.themes = themes
         self.C = C
@@ -367,6 +374,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_rule = threshold_rule
         self.digest_rule = digest_rule
         self.world_news_rule = world_news_rule
+        self.read_dateline = read_dateline
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -451,16 +459,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                     or np.any(weights < 0) or not weights.any()):
             raise ValueError(f"sample_weight must be {len(Y)} finite weights of at least 0, not all 0")
         self.classes_ = np.array(names, dtype=str)
-        E = EmbeddingFeatures(self.embedder).transform(texts)
+        read = self.reads(texts)
+        E = EmbeddingFeatures(self.embedder).transform(read)
         self.n_embedding_dims_ = E.shape[1]
-        self.lexical_ = (LexicalFeatures(self.lexical_dims, self.lexical_vocabulary, self.random_state).fit(texts)
+        self.lexical_ = (LexicalFeatures(self.lexical_dims, self.lexical_vocabulary, self.random_state).fit(read)
                          if self.lexical_dims else None)
-        self.headline_ = HeadlineTerms(self.headline_terms).fit(texts) if self.headline_terms else None
+        self.headline_ = HeadlineTerms(self.headline_terms).fit(read) if self.headline_terms else None
         self.actor_columns_ = [j for j, t in enumerate(self.classes_) if t in self.actor_themes]
-        self.lead_ = LeadTerms(self.lead_terms).fit(texts) if self.lead_terms and self.actor_columns_ else None
-        F = self._features(texts, E)
+        self.lead_ = LeadTerms(self.lead_terms).fit(read) if self.lead_terms and self.actor_columns_ else None
+        F = self._features(read, E)
         k = Y.shape[1]
-        A = self._actor_features(texts)
+        A = self._actor_features(read)
         self._adopt([self._theme_model(Y[:, j]).fit(self._for_theme(F, A, j), Y[:, j], sample_weight=weights)
                      for j in range(k)])
         oof = self._out_of_fold(F, A, Y, weights)
@@ -542,8 +551,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X, embeddings: np.ndarray | None = None, rulings: bool = True) -> np.ndarray:
         """(n, k) probabilities; column j is ``themes_[j]``.
 
-        ``embeddings``: the texts' vectors from this classifier's embedder, when the
-        caller has them already (``tag`` keeps them to mark near-duplicates).
+        ``embeddings``: the vectors this classifier's embedder gives ``reads(X)``, when
+        the caller has them already (``tag`` keeps them to mark near-duplicates).
         ``rulings=False`` gives the regressions' scores without the rulings that set
         a whole article to no theme: for parts of an article (the explainer's
         sentences), which rarely name the DPRK themselves and are never digests.
@@ -554,8 +563,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             return np.zeros((0, len(self.coefs_)))
         if embeddings is not None and len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
-        F = self._features(texts, embeddings).astype(np.float64)  # once, not once per theme
-        A = self._actor_features(texts)
+        read = self.reads(texts)
+        F = self._features(read, embeddings).astype(np.float64)  # once, not once per theme
+        A = self._actor_features(read)
         columns = []
         for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
             if not len(coef):
@@ -568,6 +578,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if rulings:
             probs[self.ruled_none_mask(texts)] = 0.0
         return probs
+
+    def reads(self, X) -> list[str]:
+        """The texts as the learned features read them: without KCNA's dateline unless
+        ``read_dateline`` (the rulings read them whole)."""
+        texts = _texts(X)
+        return texts if self.read_dateline else [without_dateline(t) for t in texts]
 
     def digest_mask(self, texts: Sequence[str]) -> np.ndarray:
         """Which texts ruling 11 sets to no theme (none when the rule is off)."""
@@ -620,7 +636,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"arrays this format does not have: {', '.join(unknown)}")
         # saved before the threshold rule or a ruling was a parameter
         params = {"threshold_rule": "best-f1", "digest_rule": False, "world_news_rule": False,
-                  "headline_terms": 0, "lead_terms": 0} | json.loads(str(arrays["params"]))
+                  "headline_terms": 0, "lead_terms": 0, "read_dateline": True} | json.loads(str(arrays["params"]))
         clf = cls(**params)
         clf.classes_ = np.asarray(themes, dtype=str)
         clf.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
@@ -663,6 +679,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("threshold_rule", "best-f1")
         state.setdefault("digest_rule", False)
         state.setdefault("world_news_rule", False)
+        state.setdefault("read_dateline", True)
         state.setdefault("headline_terms", 0)
         state.setdefault("headline_", None)
         state.setdefault("lead_terms", 0)

@@ -153,8 +153,8 @@ class Explainer:
         """One explanation per capture, from the scores ``probs`` already given to them.
 
         All sentences of the batch are scored in one call. ``embeddings`` are the
-        captures' vectors from the model's embedder when the caller has them (else
-        they are read again, from the cache).
+        captures' vectors (``model.embed``) when the caller has them (else they are
+        read again, from the cache).
         """
         model = self.model
         clf = model.classifier
@@ -163,6 +163,7 @@ class Explainer:
             raise KcnaThemesError(f"unknown theme {', '.join(unknown)}: the model's themes are "
                                   f"{', '.join(model.themes)}")
         texts = [c.embed_text for c in captures]
+        read = clf.reads(texts)  # what the terms' features read
         sentences = [split_sentences(c.text) for c in captures]
         flat = [s for group in sentences for s in group]
         sentence_probs = model.score([classifier_text(s) for s in flat], rulings=False)
@@ -183,9 +184,9 @@ class Explainer:
                     "score": round(float(probs[i, j]), 4), "threshold": round(float(thresholds[j]), 4),
                     "tagged": bool(probs[i, j] >= thresholds[j]),
                     "sentences": [{"text": sentences[i][o], "score": round(float(own[o, j]), 4)} for o in order],
-                    "terms": self._top_terms(term_contributions, clf.lexical_, self._weights[j], texts[i]),
+                    "terms": self._top_terms(term_contributions, clf.lexical_, self._weights[j], read[i]),
                     "headline_terms": self._top_terms(headline_term_contributions, clf.headline_,
-                                                      self._headline_weights[j], texts[i]),
+                                                      self._headline_weights[j], read[i]),
                 }
             explanation: dict = {"themes": per_theme, "digest": bool(digests[i]), "world_news": bool(world_news[i])}
             if neighbours is None:
@@ -208,8 +209,7 @@ class Explainer:
         if self.index is None:
             return None
         if embeddings is None:
-            assert self.model.embedder is not None  # checked in __init__
-            embeddings = self.model.embedder.embed(texts)
+            embeddings = self.model.embed(texts)
         return self.index.nearest(story_vectors(embeddings, self.model.metadata.embedder.headline),
                                   self.neighbours)
 

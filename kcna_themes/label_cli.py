@@ -81,13 +81,13 @@ def suggest(services, pool, model_dir, labels, n, theme, output, batch_size, max
     check_writable(output)
     # as for tag: the queue must never overwrite the pool or the labels it reads
     check_not_an_input(output, [*expand_inputs(pool, BatchLog()), *labels])
-    model, emb = load_tagger(model_dir, None, cache_dir, load_embedder=services.load_embedder)
+    model, _ = load_tagger(model_dir, None, cache_dir, load_embedder=services.load_embedder)
     labels_log = BatchLog(echo=_err)
     labelled = read_labelled(labels, labels_log, min_support=1) if labels else []
     if labels_log.n_skipped:  # suggesting without them would suggest what is already labelled
         raise KcnaThemesError("--labels: labelled file refused (named above)")
     bar = _progress(quiet, "article")
-    found = pick(read_captures(pool, log, int(max_size * 1e6)), model, emb, n=n, labelled=labelled,
+    found = pick(read_captures(pool, log, int(max_size * 1e6)), model, n=n, labelled=labelled,
                  theme=theme, batch_size=batch_size, on_batch=bar.update if bar is not None else None)
     if bar is not None:
         bar.close()

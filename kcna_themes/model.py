@@ -84,9 +84,17 @@ class ThemeModel:
     def embedder(self) -> Embedder | None:
         return self.classifier.embedder
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The texts' vectors as the classifier reads them (``ThemeClassifier.reads``): what
+        ``score`` takes as ``embeddings``, and what tag's duplicate index and explain's
+        nearest labelled articles compare."""
+        if self.embedder is None:
+            raise ModelError("the model was loaded without an embedder: it cannot embed texts")
+        return self.embedder.embed(self.classifier.reads(list(texts)))
+
     def score(self, texts: Sequence[str], embeddings: np.ndarray | None = None, rulings: bool = True) -> np.ndarray:
-        """(n, k) probabilities of texts as the classifier reads them (``classifier_text``);
-        ``embeddings``, when the caller has them, are the texts' vectors from ``embedder``;
+        """(n, k) probabilities of texts (``classifier_text``); ``embeddings``, when the
+        caller has them, are ``embed(texts)``;
         ``rulings=False`` for parts of an article (``ThemeClassifier.predict_proba``)."""
         if not texts:
             return np.zeros((0, len(self.themes)))

@@ -70,10 +70,10 @@ def rank_labels(labels_path, model_dir=None, cache_dir=None,
     if not themes:
         raise KcnaThemesError(f"{labels_path}: the labelled articles carry no theme at all")
     Y = theme_matrix(articles, themes)
-    embed_articles(articles, emb)
     texts = [a.capture.embed_text for a in articles]
     random_rows = np.array([is_random_sample(a) for a in articles])
     recipe = clone(model.classifier).set_params(embedder=emb, themes=themes)  # the model's recipe, the labels' themes
+    embed_articles(articles, recipe)
     cv = cross_validate(recipe, texts, Y, folds=folds, threshold_rows=random_rows if random_rows.any() else None)
     given = [list(np.flatnonzero(row)) for row in Y]
     flagged = [int(i) for i in find_label_issues(labels=given, pred_probs=cv.probs,

@@ -69,13 +69,13 @@ def closeness_to_threshold(probs: np.ndarray, thresholds: np.ndarray) -> np.ndar
     return 1.0 - np.abs(probs - thresholds) / np.maximum(room, 1e-9)
 
 
-def theme_centroid(theme: str, labelled: Sequence[LabelledArticle], embedder) -> np.ndarray:
-    """The mean unit embedding of the labelled articles that carry ``theme``."""
+def theme_centroid(theme: str, labelled: Sequence[LabelledArticle], model: ThemeModel) -> np.ndarray:
+    """The mean unit embedding (``model.embed``) of the labelled articles that carry ``theme``."""
     examples = [a.capture.embed_text for a in labelled if theme in a.themes]
     if not examples:
         raise KcnaThemesError(f"theme {theme!r} is not one of the model's, and the labels hold no article "
                               f"with it to search by: label a few, or pass them with --labels")
-    vectors = np.vstack([_unit(embedder.embed(part)) for part in batched(examples, 256)])
+    vectors = np.vstack([_unit(model.embed(part)) for part in batched(examples, 256)])
     return _unit(vectors.mean(axis=0))
 
 
@@ -115,7 +115,7 @@ class Suggestion:
     already_labelled: int = 0
 
 
-def suggest(captures: Iterable[Capture], model: ThemeModel, embedder, n: int = 50,
+def suggest(captures: Iterable[Capture], model: ThemeModel, n: int = 50,
             labelled: Sequence[LabelledArticle] = (), theme: str | None = None, batch_size: int = 64,
             on_batch: Callable[[int], None] | None = None) -> Suggestion:
     """The ``n`` articles of ``captures`` whose labels would teach the model most.
@@ -127,7 +127,7 @@ def suggest(captures: Iterable[Capture], model: ThemeModel, embedder, n: int = 5
     themes = model.themes
     thresholds = np.asarray(model.classifier.thresholds_, dtype=np.float64)
     focus = themes.index(theme) if theme in themes else None
-    centroid = theme_centroid(theme, labelled, embedder) if theme is not None and focus is None else None
+    centroid = theme_centroid(theme, labelled, model) if theme is not None and focus is None else None
     done_ids = {a.capture.id for a in labelled}
     done_texts = {text_key(a.capture.text) for a in labelled}
     capacity = max(MIN_CANDIDATES, CANDIDATES_PER_PICK * n)
@@ -138,7 +138,7 @@ def suggest(captures: Iterable[Capture], model: ThemeModel, embedder, n: int = 5
     fresh = (c for c in captures if not _already_labelled(c, done_ids, done_texts, result))
     for batch in batched(fresh, batch_size):
         texts = [c.embed_text for c in batch]
-        E = np.asarray(embedder.embed(texts), dtype=np.float32)  # once: scored here, kept for diversity
+        E = np.asarray(model.embed(texts), dtype=np.float32)  # once: scored here, kept for diversity
         P = model.score(texts, embeddings=E)
         vectors = _unit(E)
         closeness = closeness_to_threshold(P, thresholds)

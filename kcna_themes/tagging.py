@@ -89,12 +89,11 @@ def tag_stream(captures: Iterable[Capture], model: ThemeModel, batch_size: int =
     """
     duplicates = duplicates if duplicates is not None else DuplicateIndex()
     headline = model.metadata.embedder.headline
-    embedder = model.embedder
-    if embedder is None:
+    if model.embedder is None:
         raise KcnaThemesError("the model was loaded without an embedder: nothing can be tagged")
     for batch in batched(captures, batch_size):
         texts = [c.embed_text for c in batch]
-        E = embedder.embed(texts)  # once: the classifier scores these, the duplicate index keeps them
+        E = model.embed(texts)  # once: the classifier scores these, the duplicate index keeps them
         vectors = dict(zip((c.id for c in batch), story_vectors(E, headline)))
         todo = [i for i, c in enumerate(batch) if c.id not in done_ids]
         P = model.score([texts[i] for i in todo], embeddings=E[todo])

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .batch import BatchLog
-from .classifier import ThemeClassifier
+from .classifier import EmbeddingFeatures, ThemeClassifier
 from .embedding import Embedder, HeadlineEmbedder, innermost
 from .errors import KcnaThemesError
 from .evaluation import calibration_error, cross_validate, theme_scores
@@ -20,13 +20,14 @@ from .model import ThemeModel, save_model, training_hash
 from .neighbours import write_index
 
 
-def embed_articles(articles: Sequence[LabelledArticle], embedder: Embedder, batch_size: int = 256,
+def embed_articles(articles: Sequence[LabelledArticle], classifier: ThemeClassifier, batch_size: int = 256,
                    progress=None) -> None:
-    """Embed every article once, in batches, so the cache is warm before cross-validation
-    reads each text several times (and a progress bar can count them)."""
+    """Embed every article once as ``classifier`` reads it, in batches, so the cache is
+    warm before cross-validation reads each text several times (and a progress bar can
+    count them)."""
     for start in range(0, len(articles), batch_size):
         part = articles[start:start + batch_size]
-        embedder.embed([a.capture.embed_text for a in part])
+        EmbeddingFeatures(classifier.embedder).transform(classifier.reads([a.capture.embed_text for a in part]))
         if progress:
             progress(len(part))
 
@@ -77,7 +78,7 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
                 progress=None,
                 thresholds_from: str = "all",
                 threshold_rule: str = "half-f1", digest_rule: bool = True, world_news_rule: bool = True,
-                n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
+                read_dateline: bool = False, n_jobs: int | None = None) -> tuple[ThemeModel, dict]:
     """Read labels, cross-validate the recipe, fit on everything, save the folder.
 
     ``thresholds_from`` "all" chooses each theme's threshold on every article; "random"
@@ -98,7 +99,6 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
     if folds > len(articles):
         raise KcnaThemesError(f"cannot cross-validate in {folds} folds: only {len(articles)} labelled articles "
                               "were read; use fewer folds")
-    embed_articles(articles, embedder, progress=progress)
     Y = theme_matrix(articles, themes)
     texts = [a.capture.embed_text for a in articles]
     random_rows = np.array([is_random_sample(a) for a in articles])
@@ -106,7 +106,8 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
     recipe = ThemeClassifier(embedder=embedder, themes=themes, C=C, lexical_dims=lexical_dims,
                              headline_terms=headline_terms, lead_terms=lead_terms,
                              threshold_rule=threshold_rule, digest_rule=digest_rule,
-                             world_news_rule=world_news_rule)
+                             world_news_rule=world_news_rule, read_dateline=read_dateline)
+    embed_articles(articles, recipe, progress=progress)
     cv = cross_validate(recipe, texts, Y, folds=folds, threshold_rows=threshold_rows, n_jobs=n_jobs)
     evaluation = dict(cv.scores)
     if random_rows.sum() >= 20:
@@ -134,19 +135,18 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
     # the labelled set's index for explain's nearest articles: the vectors come from the cache
     model.metadata = write_index(model_dir, model.metadata, ids, [a.capture.title for a in articles],
                                  [a.capture.published for a in articles],
-                                 [[t for j, t in enumerate(themes) if row[j]] for row in Y], embedder.embed(texts))
+                                 [[t for j, t in enumerate(themes) if row[j]] for row in Y], model.embed(texts))
     return model, evaluation
 
 
 def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog, progress=None) -> dict:
     """Scores of a saved model on labelled articles it was not trained on."""
-    embedder = model.embedder
-    if embedder is None:
+    if model.embedder is None:
         raise KcnaThemesError("the model was loaded without an embedder")
     articles = read_labelled(label_inputs, log, known_themes=model.themes)
     if not articles:
         raise KcnaThemesError("no labelled articles to evaluate on")
-    embed_articles(articles, embedder, progress=progress)
+    embed_articles(articles, model.classifier, progress=progress)
     Y = theme_matrix(articles, model.themes)
     decisions = model.classifier.predict([a.capture.embed_text for a in articles])
     return theme_scores(Y, decisions, model.themes)
