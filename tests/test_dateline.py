@@ -67,3 +67,7 @@ def test_tag_gives_a_reprint_without_the_dateline_the_same_scores_and_marks_it_a
     kcna, naenara = records(result.stdout)
     assert kcna["scores"] == naenara["scores"] and kcna["themes"] == naenara["themes"] == ["construction"]
     assert naenara["duplicate_of"] == "kcna"
+    explained = invoke(["explain", pair, "--model", tmp_path / "m", "--format", "json"], fake_embedder)
+    kcna, naenara = (r["explanation"] for r in records(explained.stdout))
+    assert kcna["themes"]["construction"]["terms"] == naenara["themes"]["construction"]["terms"]  # no "pyongyang"
+    assert kcna["neighbours"] == naenara["neighbours"]
