@@ -61,12 +61,12 @@ def run_one(n: int) -> None:
     """In this process: suggest 50 of a pool of n, and print one JSON line of measurements."""
     from kcna_themes.batch import BatchLog
     from kcna_themes.captures import read_captures
-    from kcna_themes.model import default_model_dir, load_model, read_metadata
+    from kcna_themes.metadata import default_model_dir, read_metadata
+    from kcna_themes.model import load_model
     from kcna_themes.suggest import suggest
 
-    spec = read_metadata(default_model_dir())["embedder"]
-    encoder = HashingEncoder(spec["id"], spec["dim"])
-    model = load_model(default_model_dir(), embedder_id=encoder.id)
+    spec = read_metadata(default_model_dir()).embedder
+    model = load_model(default_model_dir(), HashingEncoder(spec.id, spec.dim))
     with tempfile.TemporaryDirectory() as tmp:
         pool = Path(tmp) / "pool.jsonl"
         write_pool(pool, n)
