@@ -585,6 +585,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         texts = _texts(X)
         return texts if self.read_dateline else [without_dateline(t) for t in texts]
 
+    def embed(self, X) -> np.ndarray:
+        """The embedder's vectors of ``reads(X)``: what ``predict_proba`` takes as ``embeddings``."""
+        return EmbeddingFeatures(self.embedder).transform(self.reads(X))
+
     def digest_mask(self, texts: Sequence[str]) -> np.ndarray:
         """Which texts ruling 11 sets to no theme (none when the rule is off)."""
         return np.array([self.digest_rule and is_digest(t) for t in texts], dtype=bool)
@@ -618,7 +622,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                   "priors": self.priors_}
         for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
             arrays |= {f"coef_{j}": coef, f"intercept_{j}": intercept, f"platt_{j}": platt}
-        for prefix, part in (("lexical", self.lexical_), ("headline", self.headline_), ("lead", self.lead_)):
+        for prefix in _TEXT_PARTS:
+            part = getattr(self, f"{prefix}_")
             if part is not None:
                 arrays |= {f"{prefix}_{name}": getattr(part, f"{name}_") for name in part.FITTED}
         return arrays
@@ -691,7 +696,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
 _Part = TypeVar("_Part", bound=LexicalFeatures)
 _TEXT_PARTS: dict[str, type[LexicalFeatures]] = {"lexical": LexicalFeatures, "headline": HeadlineTerms,
-                                                 "lead": LeadTerms}  # by their prefix in a model's arrays
+                                                 "lead": LeadTerms}  # by their prefix in a model's arrays,
+# which is also the fitted attribute's name: "lexical" is ``lexical_``
 
 
 def _part_from_arrays(part: _Part, arrays, prefix: str) -> _Part | None:

@@ -88,9 +88,7 @@ class ThemeModel:
         """The texts' vectors as the classifier reads them (``ThemeClassifier.reads``): what
         ``score`` takes as ``embeddings``, and what tag's duplicate index and explain's
         nearest labelled articles compare."""
-        if self.embedder is None:
-            raise ModelError("the model was loaded without an embedder: it cannot embed texts")
-        return self.embedder.embed(self.classifier.reads(list(texts)))
+        return self.classifier.embed(list(texts))
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray | None = None, rulings: bool = True) -> np.ndarray:
         """(n, k) probabilities of texts (``classifier_text``); ``embeddings``, when the

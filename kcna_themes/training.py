@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .batch import BatchLog
-from .classifier import EmbeddingFeatures, ThemeClassifier
+from .classifier import ThemeClassifier
 from .embedding import Embedder, HeadlineEmbedder, innermost
 from .errors import KcnaThemesError
 from .evaluation import calibration_error, cross_validate, theme_scores
@@ -27,7 +27,7 @@ def embed_articles(articles: Sequence[LabelledArticle], classifier: ThemeClassif
     count them)."""
     for start in range(0, len(articles), batch_size):
         part = articles[start:start + batch_size]
-        EmbeddingFeatures(classifier.embedder).transform(classifier.reads([a.capture.embed_text for a in part]))
+        classifier.embed([a.capture.embed_text for a in part])
         if progress:
             progress(len(part))
 

@@ -2,11 +2,11 @@
 
 KCNA in 2011 carried a great deal of news from elsewhere: foreign ministers' talks, a
 port opened in Peru, world grain prices. By ruling 6 it is all none, unless the DPRK
-takes part. A quarter of 2011's articles are such news, against 2 of 12,000 articles
+takes part. A quarter of 2011's articles are such news, against 1 of 12,000 articles
 of 2015-2017 and none of 2024's, so a model trained on the later eras has no such none
-to learn from and tags them as the DPRK's own: held out on 2011, it gave 52 of the 124
-world-news articles of its random sample a theme, most of them ``diplomacy``
-(benchmarks/world_news.txt).
+to learn from and tags them as the DPRK's own: held out on 2011, the shipped recipe
+without the rule gave about 40 of the 124 world-news articles of its random sample a
+theme, most of them ``diplomacy`` (benchmarks/world_news.txt).
 The ruling is about whether the article is about the DPRK, which a name settles far
 better than a vector of its first 64 tokens does, so ``ThemeClassifier`` applies it as
 written (``world_news_rule``): world news scores zero on every theme.
