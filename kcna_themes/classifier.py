@@ -291,6 +291,8 @@ class ActorFeatures(TransformerMixin, BaseEstimator):
     whether the headline has one.
     """
 
+    WIDTH = 5  # the numbers each text gets
+
     def fit(self, X, y=None) -> ActorFeatures:
         return self
 
@@ -302,7 +304,7 @@ class ActorFeatures(TransformerMixin, BaseEstimator):
             sentences = max(len(_SENTENCE_END.split(body)), 1)
             rows.append([np.log1p(leader), np.log1p(he), np.log1p(len(_LEADER_ACTS.findall(body[:600]))),
                          min((leader + he) / sentences, 1.0), float(bool(_LEADER_ACTS.search(headline)))])
-        return np.asarray(rows, dtype=np.float32).reshape(-1, 5)
+        return np.asarray(rows, dtype=np.float32).reshape(-1, self.WIDTH)
 
 
 class ThemeClassifier(ClassifierMixin, BaseEstimator):
@@ -579,6 +581,23 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             probs[self.ruled_none_mask(texts)] = 0.0
         return probs
 
+    def feature_blocks(self, j: int) -> dict[str, slice]:
+        """Where each block of features sits in theme j's weights, in the order
+        ``predict_proba`` stacks them: the embedding, the whole text's lexical features,
+        the headline's terms, and, for a theme that reads who acts, the who-acts counts
+        and the lead's terms. A block the model lacks is left out."""
+        widths = {"embedding": self.n_embedding_dims_,
+                  "lexical": self.lexical_.n_components if self.lexical_ is not None else 0,
+                  "headline": self.headline_.n_terms if self.headline_ is not None else 0}
+        if j in self.actor_columns_:
+            widths |= {"actors": ActorFeatures.WIDTH, "lead": self.lead_.n_terms if self.lead_ is not None else 0}
+        blocks, start = {}, 0
+        for name, width in widths.items():
+            if width:
+                blocks[name] = slice(start, start + width)
+                start += width
+        return blocks
+
     def reads(self, X) -> list[str]:
         """The texts as the learned features read them: without KCNA's dateline unless
         ``read_dateline`` (the rulings read them whole)."""
@@ -655,11 +674,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                          arrays, "lexical")
         clf.headline_ = _part_from_arrays(HeadlineTerms(clf.headline_terms), arrays, "headline")
         clf.lead_ = _part_from_arrays(LeadTerms(clf.lead_terms), arrays, "lead")
-        lexical = (clf.lexical_.n_components if clf.lexical_ is not None else 0) + (
-            clf.headline_.n_terms if clf.headline_ is not None else 0)
-        actors = 5 + (clf.lead_.n_terms if clf.lead_ is not None else 0)
         for j, (coef, intercept, platt) in enumerate(zip(clf.coefs_, clf.intercepts_, clf.platt_)):
-            width = clf.n_embedding_dims_ + lexical + (actors if j in clf.actor_columns_ else 0)
+            width = max(block.stop for block in clf.feature_blocks(j).values())
             if (len(coef) and (coef.ndim != 2 or coef.shape[1] != width)) or not (
                     len(coef) == len(intercept) == len(platt)):
                 raise ValueError(f"theme {themes[j]!r}: weights of shape {coef.shape}, expected (folds, {width})")

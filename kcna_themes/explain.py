@@ -73,13 +73,13 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if len(re.findall(r"[^\W\d_]+", s)) >= MIN_SENTENCE_WORDS]
 
 
-def lexical_weights(coefs: np.ndarray, n_embedding_dims: int, n_lexical_dims: int) -> np.ndarray | None:
-    """A theme's logistic-regression weights on the lexical features (which follow the
-    embedding; a theme that reads who acts has those after them), averaged over the
-    calibration folds (``coefs``: one row per fold); None for a theme too rare to learn."""
-    if not len(coefs):
+def block_weights(coefs: np.ndarray, block: slice | None) -> np.ndarray | None:
+    """A theme's logistic-regression weights on one block of its features (``coefs``: one
+    row per calibration fold, averaged as the scores average them); None for a block the
+    model lacks or a theme too rare to learn."""
+    if block is None or not len(coefs):
         return None
-    return np.mean(coefs, axis=0)[n_embedding_dims:n_embedding_dims + n_lexical_dims]
+    return np.mean(coefs, axis=0)[block]
 
 
 def term_contributions(lexical: LexicalFeatures, weights: np.ndarray, texts: Sequence[str]
@@ -134,14 +134,9 @@ class Explainer:
         self.top_terms = top_terms
         self.neighbours = neighbours
         clf = model.classifier
-        lexical = clf.lexical_.n_components if clf.lexical_ is not None else 0
-        headline = clf.headline_.n_terms if clf.headline_ is not None else 0
-        # each theme's weights on a block of features (None for a block the model lacks), which start
-        # after the embedding: the whole text's lexical features, then the headline's terms
-        self._weights = [lexical_weights(coefs, clf.n_embedding_dims_, lexical) if lexical else None
-                         for coefs in clf.coefs_]
-        self._headline_weights = [lexical_weights(coefs, clf.n_embedding_dims_ + lexical, headline)
-                                  if headline else None for coefs in clf.coefs_]
+        blocks = [clf.feature_blocks(j) for j in range(len(clf.coefs_))]
+        self._weights = [block_weights(coefs, b.get("lexical")) for coefs, b in zip(clf.coefs_, blocks)]
+        self._headline_weights = [block_weights(coefs, b.get("headline")) for coefs, b in zip(clf.coefs_, blocks)]
 
     def themes_to_explain(self, probs: np.ndarray, asked: Iterable[str] = ()) -> list[str]:
         """The themes tagged (strongest first), then those asked for that are not."""

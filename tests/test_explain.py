@@ -10,9 +10,9 @@ from kcna_themes.captures import Capture, classifier_text
 from kcna_themes.classifier import ActorFeatures, ThemeClassifier
 from kcna_themes.explain import (
     Explainer,
+    block_weights,
     format_text,
     headline_term_contributions,
-    lexical_weights,
     split_sentences,
     term_contributions,
 )
@@ -114,7 +114,7 @@ def test_headline_terms_add_up_to_the_headlines_share_of_the_decision_function(f
 def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
     clf, _ = fitted
     j = clf.themes_.index("sport")
-    weights = lexical_weights(clf.coefs_[j], clf.n_embedding_dims_, clf.lexical_.n_components)
+    weights = block_weights(clf.coefs_[j], clf.feature_blocks(j)["lexical"])
     assert weights is not None and weights.shape == (clf.lexical_.n_components,)
     terms = dict(term_contributions(clf.lexical_, weights, ["the football players won the match"])[0])
     assert terms["football"] > 0 and terms["players"] > 0
@@ -123,8 +123,28 @@ def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
     assert other["harvest"] < 0  # an agriculture word pushes away from sport
 
 
-def test_no_lexical_weights_for_a_theme_too_rare_to_learn():
-    assert lexical_weights(np.zeros((0, 3)), 1, 1) is None  # no folds: the theme's base rate
+def test_feature_blocks_tile_each_themes_weights_in_the_order_the_features_are_stacked(fitted):
+    clf, texts = fitted
+    text = texts[0]
+    own = {"embedding": FakeEmbedder().embed([text]), "lexical": clf.lexical_.transform([text]),
+           "headline": clf.headline_.transform([text]), "actors": ActorFeatures().transform([text]),
+           "lead": clf.lead_.transform([text])}
+    for j, theme in enumerate(clf.themes_):
+        blocks = clf.feature_blocks(j)
+        stacked = ["embedding", "lexical", "headline"] + (["actors", "lead"] if theme == "leader" else [])
+        expected = [name for name in stacked if own[name].shape[1]]  # an empty block is left out
+        assert list(blocks) == expected and ("actors" in expected) == (theme == "leader")
+        assert [b.start for b in blocks.values()] == [0] + [b.stop for b in blocks.values()][:-1]
+        coef = clf.coefs_[j].mean(axis=0)
+        assert max(b.stop for b in blocks.values()) == len(coef)
+        decision = sum(own[name][0] @ coef[block] for name, block in blocks.items()) + clf.intercepts_[j].mean()
+        scored = clf._for_theme(clf._features([text]), clf._actor_features([text]), j)  # what predict_proba reads
+        assert decision == pytest.approx(scored[0] @ coef + clf.intercepts_[j].mean(), rel=1e-5)
+
+
+def test_no_block_weights_for_a_theme_too_rare_to_learn_or_a_block_the_model_lacks():
+    assert block_weights(np.zeros((0, 3)), slice(1, 2)) is None  # no folds: the theme's base rate
+    assert block_weights(np.ones((2, 3)), None) is None
 
 
 # ------------------------------------------------------------------ the explainer
