@@ -71,3 +71,17 @@ def test_tag_gives_a_reprint_without_the_dateline_the_same_scores_and_marks_it_a
     kcna, naenara = (r["explanation"] for r in records(explained.stdout))
     assert kcna["themes"]["construction"]["terms"] == naenara["themes"]["construction"]["terms"]  # no "pyongyang"
     assert kcna["neighbours"] == naenara["neighbours"]
+
+
+def test_train_dateline_keeps_the_old_reading_and_tag_then_scores_a_reprint_otherwise(tmp_path, fake_embedder):
+    labels = write_jsonl(tmp_path / "l.jsonl", make_labelled(n_per_theme=8, n_none=10))
+    trained = invoke(["train", labels, "--model", tmp_path / "m", "--folds", "2", "--dateline"], fake_embedder)
+    assert trained.exit_code == 0, trained.stderr
+    assert json.loads((tmp_path / "m" / "metadata.json").read_text())["classifier"]["read_dateline"] is True
+    pair = write_jsonl(tmp_path / "pair.jsonl", [
+        {"id": "kcna", "title": "Plant Built", "text": f"Pyongyang, January 21 (KCNA) -- {BODY}"},
+        {"id": "naenara", "title": "Plant Built", "text": BODY}])
+    result = invoke(["tag", pair, "--model", tmp_path / "m"], fake_embedder)
+    assert result.exit_code == 0, result.stderr
+    kcna, naenara = records(result.stdout)
+    assert kcna["scores"] != naenara["scores"]  # the dateline is read: the two are different texts
