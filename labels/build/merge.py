@@ -11,8 +11,9 @@ Inputs (all in this repository, except the corpus text):
   line for the same id overrides an earlier one;
 * ``labels/build/drawn.jsonl`` (2011), ``labels/build/drawn-eras.jsonl`` (2015-2017
   and 2024), ``labels/build/drawn-eras-2.jsonl`` (the second 2015-2017 round) and
-  ``labels/build/drawn-round4.jsonl`` (round 4: 2011 and 2015-2017): which articles
-  were drawn, and how.
+  ``labels/build/drawn-round4.jsonl`` (round 4: 2011 and 2015-2017),
+  ``drawn-round5.jsonl`` (round 5: culture) and ``drawn-round6.jsonl`` (round 6: the
+  DPRK's own disasters): which articles were drawn, and how.
 
 Run from the repository root: ``python labels/build/merge.py ../shared/corpus``.
 ``--with drawn-round4.jsonl`` adds a draw that is read but not merged (round 4 lowered
@@ -29,8 +30,8 @@ HERE = Path(__file__).resolve().parent
 LABELS = HERE.parent
 THEMES = ("leader", "construction", "agriculture", "sport", "heritage", "diplomacy")
 OUTPUTS = {  # labelled file -> (draw files, corpus files)
-    "kcna-2011.jsonl": (("drawn.jsonl", "drawn-round5.jsonl"), ("kcna-2011.jsonl",)),
-    "kcna-2015-2017.jsonl": (("drawn-eras.jsonl", "drawn-eras-2.jsonl", "drawn-round5.jsonl"),
+    "kcna-2011.jsonl": (("drawn.jsonl", "drawn-round5.jsonl", "drawn-round6.jsonl"), ("kcna-2011.jsonl",)),
+    "kcna-2015-2017.jsonl": (("drawn-eras.jsonl", "drawn-eras-2.jsonl", "drawn-round5.jsonl", "drawn-round6.jsonl"),
                              ("kcna-2015-2017.jsonl",)),
     "kcna-2024.jsonl": (("drawn-eras.jsonl",), ("kcna-2024-jan-aug.jsonl",)),
 }

@@ -58,7 +58,8 @@ def main() -> None:
                          ("2015-2017 and 2024: all", ("second_e01", "second_e02", "second_e03", "second_e04",
                                                      "second_e05")),
                          ("round 4 (read, not merged), 2011 and 2015-2017", ("second_e06",)),
-                         ("round 5, 2011 and 2015-2017", ("second_e07",))):
+                         ("round 5, 2011 and 2015-2017", ("second_e07",)),
+                         ("round 6, 2011 and 2015-2017", ("second_e08", "second_e09"))):
         ids = [r["id"] for b in batch for r in read_jsonl(LABELS / "readings" / f"{b}.jsonl")]
         print(f"\nAgreement, {title}: {len(ids)} articles, first vs second reading (before adjudication)")
         print("| theme | first reading | second reading | both | F1 |\n|---|---:|---:|---:|---:|")
