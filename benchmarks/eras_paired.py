@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from eras import MIN_SUPPORT, RECIPES, SPLITS, embed, fit_recipe, in_era, read_eras
+from eras import MIN_SUPPORT, RECIPES, SPLITS, embed, fit_recipe, in_era, read_eras, training_rows
 from joblib import Parallel, delayed
 
 LABELS = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "labels").glob("*.jsonl"))
@@ -69,7 +69,7 @@ def main() -> None:
 
     def decisions(recipe: str, train_eras: list[str], test_era: str, test: np.ndarray, seed: int) -> np.ndarray:
         embedder, texts = features[RECIPES[recipe][0]]
-        train = np.isin(years, train_eras)
+        train = training_rows(articles, years, train_eras, recipe)
         clf = fit_recipe(recipe, embedder, texts, Y, themes, years, random_rows, train, test_era, seed)
         return clf.predict_proba(list(texts[test])) >= clf.thresholds_
 
