@@ -1,0 +1,70 @@
+"""Draws by title: every unread article of 2011 and 2015-2017 whose title names a genre the
+held-out error analysis showed the model weak on, leaving out titles about other countries
+(world news, ruling 6: the earlier draws cover it).
+
+Like the other draws this only *chooses which articles get read*; it never assigns a label:
+readers label what each article turns out to be.
+
+* ``round6`` (``search:disasters``): the DPRK's own floods, typhoons, drought, relief, aid,
+  recovery, rehabilitation, restoration, damage and volunteers (not AIDS). Trained on 2011
+  and 2015-2017 and scored on 2024's random sample, the model took aid to flood victims for
+  ``construction`` and missed youth volunteering for recovery sites. The codebook tells them
+  apart (ruling 5: flood recovery, the rebuilding, is ``construction``; relief goods and aid
+  are not), but the labelled set of the earlier eras had 14 articles of recovery for one of
+  relief: the 2016 flood's relief reports were never drawn.
+* ``round7`` (``search:heritage-genres``): stamps, museums, UNESCO's registers and Tangun's
+  Foundation Day. Trained on 2011 and 2024 and scored on 2015-2017's random sample, the model
+  missed `heritage` in new stamps telling history, a Foundation Day, a museum visit and a
+  register of world memory; the labelled set held three stamp articles of 2011 and none of
+  them `heritage`.
+
+Run from the repository root: ``python labels/build/draw_titles.py ROUND ../shared/corpus OUTFILE``.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+from drawing import write_draw
+from merge import HERE, read_jsonl
+
+CORPORA = ("kcna-2011.jsonl", "kcna-2015-2017.jsonl")
+ELSEWHERE = re.compile(
+    r"S\. ?Korea|Sewol|Japan|Tokyo|Tohoku|U\.S\.|\bUS\b|China|Russia|India|Pakistan|Thailan|Vietnam|Cambodia|"
+    r"Philippines|Different Countries|Various Countries|Worldwide|World\b|Southeast Asian|Mideast|Mongolia|"
+    r"Zambia|Kenya|Ghana|Honduras|Turkey|Brazil|Canada|Indonesia|Italy|Myanmar|Ukraine|Nepal|Africa|Europe|"
+    r"ASEAN Countries|\bUK\b|Nigeria|Cuba|Chile|Mexico|Yemen|Sri Lanka|Malaysia|Colombia|Guatemala|Puerto Rico|"
+    r"Ethiopia|Hamas|Gaza|Israel|Sexual|Kwangju|GIs|Chongryon|Koreans in|Int'l Body|Russian Media|Probe|"
+    r"Radioactiv|Quake|Natural Dis|Sanctions|Rebellion|Fatal Disaster|Nuclear Disaster|Disaster of War|"
+    r"Disgrace and Disaster|Face Disaster|Casualties|A-Bomb|Smoking|Refuges|Tornado|Storm|Lawsuit|Suit\b|"
+    r"Compensat|Damages\b|Remains|Reducing Disaster|Disability|Not Guilty|False Cases|Forcible|Demise", re.I)
+AIDS = re.compile(r"AIDS|HIV")  # the illness, in capitals
+ROUNDS = {  # round -> (sample, what the title names, what it must not)
+    "round6": ("search:disasters",
+               re.compile(r"flood|typhoon|heavy rain|downpour|drought|relief|\baids?\b|recover|rehabilitat|"
+                          r"restor|disaster|damage|victim|volunteer|north hamgyong", re.I), AIDS),
+    "round7": ("search:heritage-genres",
+               re.compile(r"stamp|museum|memory of (the )?world|unesco|world heritage|foundation day|tangun", re.I),
+               None),
+}
+
+
+def main(round_name: str, corpus_dir: str, outfile: str) -> None:
+    """Draw a round from the articles no draw before it took (this round's own draw file,
+    ``drawn-<round>.jsonl``, and later rounds' do not count, so a round drawn again is the same)."""
+    sample, about, unless = ROUNDS[round_name]
+    this_and_later = {f"drawn-{name}.jsonl" for name in list(ROUNDS)[list(ROUNDS).index(round_name):]}
+    read = {r["id"] for path in sorted(HERE.glob("drawn*.jsonl")) if path.name not in this_and_later
+            for r in read_jsonl(path)}
+    chosen = []
+    for name in CORPORA:
+        for rec in read_jsonl(Path(corpus_dir) / name):
+            title = rec["title"] or ""
+            if (rec["id"] not in read and about.search(title) and not ELSEWHERE.search(title)
+                    and not (unless and unless.search(title))):
+                chosen.append({k: rec[k] for k in ("id", "date", "title")} | {"sample": sample})
+    write_draw(outfile, chosen)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
