@@ -218,6 +218,8 @@ RECIPES = {
     "the same, features without KCNA's dateline": ("headline+trunc64", NO_DATELINE, False, False),
     "the same, without round 6's draw (disasters)": ("headline+trunc64",
                                                      {**NO_DATELINE, "without_draw": "search:disasters"}, False, False),
+    "the same, without round 7's draw (heritage genres)": ("headline+trunc64", {
+        **NO_DATELINE, "without_draw": "search:heritage-genres"}, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",

@@ -59,7 +59,8 @@ def main() -> None:
                                                      "second_e05")),
                          ("round 4 (read, not merged), 2011 and 2015-2017", ("second_e06",)),
                          ("round 5, 2011 and 2015-2017", ("second_e07",)),
-                         ("round 6, 2011 and 2015-2017", ("second_e08", "second_e09"))):
+                         ("round 6, 2011 and 2015-2017", ("second_e08", "second_e09")),
+                         ("round 7 (read, not merged), 2011 and 2015-2017", ("second_e10", "second_e11"))):
         ids = [r["id"] for b in batch for r in read_jsonl(LABELS / "readings" / f"{b}.jsonl")]
         print(f"\nAgreement, {title}: {len(ids)} articles, first vs second reading (before adjudication)")
         print("| theme | first reading | second reading | both | F1 |\n|---|---:|---:|---:|---:|")
