@@ -245,7 +245,11 @@ def training_rows(articles, years: np.ndarray, train_eras: list[str], name: str)
     rows = np.isin(years, train_eras)
     left_out = RECIPES[name][1].get("without_draw")
     if left_out:
-        rows &= np.array([a.sample != left_out for a in articles])
+        drawn = np.array([a.sample == left_out for a in articles])
+        if not drawn.any():  # the recipe would be the same as with it, and say otherwise
+            raise SystemExit(f"recipe {name!r}: no labelled article is of the draw {left_out!r}; merge it first "
+                             "(labels/build/merge.py ../shared/corpus --with its draw file)")
+        rows &= ~drawn
     return rows
 
 
