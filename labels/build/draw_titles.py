@@ -39,20 +39,25 @@ ELSEWHERE = re.compile(
     r"Disgrace and Disaster|Face Disaster|Casualties|A-Bomb|Smoking|Refuges|Tornado|Storm|Lawsuit|Suit\b|"
     r"Compensat|Damages\b|Remains|Reducing Disaster|Disability|Not Guilty|False Cases|Forcible|Demise", re.I)
 AIDS = re.compile(r"AIDS|HIV")  # the illness, in capitals
-ROUNDS = {  # round -> (sample, what the title names, what it must not)
+SOUTH_OR_JAPAN = re.compile(r"S\. ?Korea|South Korea|Japan|Kwangju|Jeju|Sexual Slave", re.I)
+LEADERS = re.compile(r"Kim Il Sung|Kim Jong Il|Kim Jong Un|Kim Jong Suk")
+ROUNDS = {  # round -> (sample, what the title must all name, what it must not name)
     "round6": ("search:disasters",
-               re.compile(r"flood|typhoon|heavy rain|downpour|drought|relief|\baids?\b|recover|rehabilitat|"
-                          r"restor|disaster|damage|victim|volunteer|north hamgyong", re.I), AIDS),
+               (re.compile(r"flood|typhoon|heavy rain|downpour|drought|relief|\baids?\b|recover|rehabilitat|"
+                           r"restor|disaster|damage|victim|volunteer|north hamgyong", re.I),), (ELSEWHERE, AIDS)),
     "round7": ("search:heritage-genres",
-               re.compile(r"stamp|museum|memory of (the )?world|unesco|world heritage|foundation day|tangun", re.I),
-               None),
+               (re.compile(r"stamp|museum|memory of (the )?world|unesco|world heritage|foundation day|tangun",
+                           re.I),), (ELSEWHERE,)),
+    "round8": ("search:history-south-japan",
+               (SOUTH_OR_JAPAN, re.compile(r"histor|anniversar|memor|massacre|uprising|martyr|victim|"
+                                           r"commemorat|remember|textbook|past crimes?", re.I)), (LEADERS,)),
 }
 
 
 def main(round_name: str, corpus_dir: str, outfile: str) -> None:
     """Draw a round from the articles no draw before it took (this round's own draw file,
     ``drawn-<round>.jsonl``, and later rounds' do not count, so a round drawn again is the same)."""
-    sample, about, unless = ROUNDS[round_name]
+    sample, names, unless = ROUNDS[round_name]
     this_and_later = {f"drawn-{name}.jsonl" for name in list(ROUNDS)[list(ROUNDS).index(round_name):]}
     read = {r["id"] for path in sorted(HERE.glob("drawn*.jsonl")) if path.name not in this_and_later
             for r in read_jsonl(path)}
@@ -60,8 +65,8 @@ def main(round_name: str, corpus_dir: str, outfile: str) -> None:
     for name in CORPORA:
         for rec in read_jsonl(Path(corpus_dir) / name):
             title = rec["title"] or ""
-            if (rec["id"] not in read and about.search(title) and not ELSEWHERE.search(title)
-                    and not (unless and unless.search(title))):
+            if (rec["id"] not in read and all(p.search(title) for p in names)
+                    and not any(p.search(title) for p in unless)):
                 chosen.append({k: rec[k] for k in ("id", "date", "title")} | {"sample": sample})
     write_draw(outfile, chosen)
 
