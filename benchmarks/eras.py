@@ -220,6 +220,8 @@ RECIPES = {
                                                      {**NO_DATELINE, "without_draw": "search:disasters"}, False, False),
     "the same, without round 7's draw (heritage genres)": ("headline+trunc64", {
         **NO_DATELINE, "without_draw": "search:heritage-genres"}, False, False),
+    "the same, without round 8's draw (history in South Korea and Japan)": ("headline+trunc64", {
+        **NO_DATELINE, "without_draw": "search:history-south-japan"}, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",

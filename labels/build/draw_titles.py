@@ -17,6 +17,15 @@ readers label what each article turns out to be.
   missed `heritage` in new stamps telling history, a Foundation Day, a museum visit and a
   register of world memory; the labelled set held three stamp articles of 2011 and none of
   them `heritage`.
+* ``round8`` (``search:history-south-japan``): titles naming South Korea or Japan (or Kwangju,
+  Jeju, sexual slavery) together with history, an anniversary, a memorial, a massacre, an
+  uprising, martyrs, victims, a textbook or past crimes, but no leader; other countries are
+  not left out here, since the genre is South Korea's and Japan's. Trained on 2011 and 2024
+  and scored on 2015-2017's random sample, the model took South Korean commemorations and a
+  drama on the Kanto massacre staged in Japan for `heritage`, which the labels make none
+  (polemic, or South Korea's own affairs), while the codebook makes the nation's history told
+  as history `heritage`: the line runs through this genre, which the labelled set had barely
+  drawn.
 
 Run from the repository root: ``python labels/build/draw_titles.py ROUND ../shared/corpus OUTFILE``.
 """

@@ -61,6 +61,8 @@ def main() -> None:
                          ("round 5, 2011 and 2015-2017", ("second_e07",)),
                          ("round 6, 2011 and 2015-2017", ("second_e08", "second_e09")),
                          ("round 7 (read, not merged), 2011 and 2015-2017", ("second_e10", "second_e11")),
+                         ("round 8 (read, not merged), 2011 and 2015-2017",
+                          tuple(f"second_e{k}" for k in range(27, 31))),
                          ("the rest of the random samples, 2015-2017 and 2024",
                           tuple(f"second_e{k}" for k in range(12, 20))),
                          ("the rest of the random sample, 2011", tuple(f"second_e{k}" for k in range(20, 27)))):
