@@ -125,21 +125,23 @@ def test_a_theme_word_in_the_text_pushes_towards_its_theme(fitted):
 
 def test_feature_blocks_tile_each_themes_weights_in_the_order_the_features_are_stacked(fitted):
     clf, texts = fitted
-    text = texts[0]
-    own = {"embedding": FakeEmbedder().embed([text]), "lexical": clf.lexical_.transform([text]),
-           "headline": clf.headline_.transform([text]), "actors": ActorFeatures().transform([text]),
-           "lead": clf.lead_.transform([text])}
+    text = clf.reads(texts[:1])  # as the features read it
+    own = {"embedding": FakeEmbedder().embed(text), "lexical": clf.lexical_.transform(text),
+           "headline": clf.headline_.transform(text), "actors": ActorFeatures().transform(text),
+           "lead": clf.lead_.transform(text)}
+    probs = clf.predict_proba(texts[:1], rulings=False)[0]
     for j, theme in enumerate(clf.themes_):
         blocks = clf.feature_blocks(j)
         stacked = ["embedding", "lexical", "headline"] + (["actors", "lead"] if theme == "leader" else [])
         expected = [name for name in stacked if own[name].shape[1]]  # an empty block is left out
         assert list(blocks) == expected and ("actors" in expected) == (theme == "leader")
         assert [b.start for b in blocks.values()] == [0] + [b.stop for b in blocks.values()][:-1]
-        coef = clf.coefs_[j].mean(axis=0)
-        assert max(b.stop for b in blocks.values()) == len(coef)
-        decision = sum(own[name][0] @ coef[block] for name, block in blocks.items()) + clf.intercepts_[j].mean()
-        scored = clf._for_theme(clf._features([text]), clf._actor_features([text]), j)  # what predict_proba reads
-        assert decision == pytest.approx(scored[0] @ coef + clf.intercepts_[j].mean(), rel=1e-5)
+        assert max(b.stop for b in blocks.values()) == clf.coefs_[j].shape[1]
+        # each calibration fold's decision from the blocks alone, through its Platt scaling, averaged
+        decisions = np.array([sum(own[name][0] @ coef[block] for name, block in blocks.items()) + intercept
+                              for coef, intercept in zip(clf.coefs_[j], clf.intercepts_[j])])
+        slope, offset = clf.platt_[j][:, 0], clf.platt_[j][:, 1]
+        assert np.mean(1.0 / (1.0 + np.exp(slope * decisions + offset))) == pytest.approx(probs[j], rel=1e-5)
 
 
 def test_no_block_weights_for_a_theme_too_rare_to_learn_or_a_block_the_model_lacks():
