@@ -281,21 +281,22 @@ def main() -> None:
     test_rows = random_rows if args.test_rows == "random" else unselected_rows(articles)
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
-    features: dict[str, tuple] = {}
-    tasks = []
+    plans = []  # every recipe's rows first: a recipe refused is refused before minutes of embedding
     for name in args.recipes:
         variant, _, _, only_2011 = RECIPES[name]
-        if variant not in features:
-            features[variant] = embed(articles, variant, args.backend)
-            inner = innermost(features[variant][0])
-            print(f"{variant}: {features[variant][0].id}, int8 kernels: {inner.kernels or 'none (fp32)'}", flush=True)
         for split, train_eras, test_era in SPLITS:
             train = training_rows(articles, years, train_eras, name)
             if only_2011:
                 train &= years == "2011"
             test = in_era(years, test_era) & test_rows
             if train.any() and test.any():
-                tasks += [(name, split, test_era, variant, train, test, seed) for seed in range(args.seeds)]
+                plans.append((name, split, test_era, variant, train, test))
+    features: dict[str, tuple] = {}
+    for variant in dict.fromkeys(plan[3] for plan in plans):
+        features[variant] = embed(articles, variant, args.backend)
+        inner = innermost(features[variant][0])
+        print(f"{variant}: {features[variant][0].id}, int8 kernels: {inner.kernels or 'none (fp32)'}", flush=True)
+    tasks = [(*plan, seed) for plan in plans for seed in range(args.seeds)]
 
     def run(name, split, test_era, variant, train, test, seed):
         emb, texts = features[variant]

@@ -61,24 +61,22 @@ def main() -> None:
     args = ap.parse_args()
 
     articles, themes, Y, years, random_rows = read_eras(LABELS)
-    features = {}
-    for recipe in (args.a, args.b):
-        variant = RECIPES[recipe][0]
-        if variant not in features:
-            features[variant] = embed(articles, variant)
+    # each recipe's training rows first: a recipe refused is refused before minutes of embedding
+    train_rows = {(recipe, split): training_rows(articles, years, train_eras, recipe)
+                  for recipe in (args.a, args.b) for split, train_eras, _ in SPLITS}
+    features = {variant: embed(articles, variant) for variant in dict.fromkeys(RECIPES[r][0] for r in (args.a, args.b))}
 
-    def decisions(recipe: str, train_eras: list[str], test_era: str, test: np.ndarray, seed: int) -> np.ndarray:
+    def decisions(recipe: str, split: str, test_era: str, test: np.ndarray, seed: int) -> np.ndarray:
         embedder, texts = features[RECIPES[recipe][0]]
-        train = training_rows(articles, years, train_eras, recipe)
+        train = train_rows[recipe, split]
         clf = fit_recipe(recipe, embedder, texts, Y, themes, years, random_rows, train, test_era, seed)
         return clf.predict_proba(list(texts[test])) >= clf.thresholds_
 
     tests = {split: in_era(years, era) & random_rows for split, _, era in SPLITS}
-    jobs = [(recipe, split, train_eras, era, seed) for recipe in (args.a, args.b)
-            for split, train_eras, era in SPLITS for seed in range(args.seeds)]
-    decided = dict(zip([(r, s, seed) for r, s, _, _, seed in jobs], Parallel(n_jobs=args.jobs)(
-        delayed(decisions)(recipe, train_eras, era, tests[split], seed)
-        for recipe, split, train_eras, era, seed in jobs)))
+    jobs = [(recipe, split, era, seed) for recipe in (args.a, args.b)
+            for split, _, era in SPLITS for seed in range(args.seeds)]
+    decided = dict(zip([(r, s, seed) for r, s, _, seed in jobs], Parallel(n_jobs=args.jobs)(
+        delayed(decisions)(recipe, split, era, tests[split], seed) for recipe, split, era, seed in jobs)))
 
     print(f"A: {args.a}\nB: {args.b}")
     rng = np.random.default_rng(0)
