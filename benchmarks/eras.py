@@ -275,17 +275,22 @@ def main() -> None:
     ap.add_argument("--test-rows", choices=["random", "unselected"], default="random",
                     help="score the test era's random sample, or every article of it no search chose "
                          "(for 2024, all 411)")
+    ap.add_argument("--train-share", type=float, default=1.0, metavar="F",
+                    help="train every split on a seeded share F of its rows (a learning curve); "
+                         "the test rows are untouched")
+    ap.add_argument("--share-seed", type=int, default=1, help="which seeded share --train-share keeps")
     args = ap.parse_args()
 
     articles, themes, Y, years, random_rows = read_eras(args.labels)
     test_rows = random_rows if args.test_rows == "random" else unselected_rows(articles)
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
+    kept = np.random.default_rng(1000 + args.share_seed).random(len(articles)) < args.train_share
     plans = []  # every recipe's rows first: a recipe refused is refused before minutes of embedding
     for name in args.recipes:
         variant, _, _, only_2011 = RECIPES[name]
         for split, train_eras, test_era in SPLITS:
-            train = training_rows(articles, years, train_eras, name)
+            train = training_rows(articles, years, train_eras, name) & kept
             if only_2011:
                 train &= years == "2011"
             test = in_era(years, test_era) & test_rows
