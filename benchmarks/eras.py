@@ -222,6 +222,8 @@ RECIPES = {
         **NO_DATELINE, "without_draw": "search:heritage-genres"}, False, False),
     "the same, without round 8's draw (history in South Korea and Japan)": ("headline+trunc64", {
         **NO_DATELINE, "without_draw": "search:history-south-japan"}, False, False),
+    "the same, without round 9's draw (uniform, 2015-2017)": ("headline+trunc64", {
+        **NO_DATELINE, "without_draw": "uniform:2015-2017"}, False, False),
 }
 SHIPPED = ["the 2011 model (2011 labels, old recipe)", "all eras, old recipe", "all eras, chunked long texts",
            "all eras, headline apart", "all eras, headline apart, thresholds on random",

@@ -14,14 +14,15 @@ Inputs (all in this repository, except the corpus text):
   ``labels/build/drawn-round4.jsonl`` (round 4: 2011 and 2015-2017),
   ``drawn-round5.jsonl`` (round 5: culture), ``drawn-round6.jsonl`` (round 6: the
   DPRK's own disasters), ``drawn-round7.jsonl`` (round 7: stamps, museums and other
-  heritage genres, read but not merged) and ``drawn-round8.jsonl`` (round 8: history,
-  memorials and anniversaries in South Korea and Japan, read but not merged): which
+  heritage genres, read but not merged), ``drawn-round8.jsonl`` (round 8: history,
+  memorials and anniversaries in South Korea and Japan, read but not merged) and
+  ``drawn-round9.jsonl`` (round 9: a uniform draw of 2015-2017, read but not merged): which
   articles were drawn, and how.
 
 Run from the repository root: ``python labels/build/merge.py ../shared/corpus``.
-``--with drawn-round4.jsonl`` (or ``drawn-round7.jsonl``, ``drawn-round8.jsonl``) adds a draw
-that is read but not merged (rounds 4 and 8 lowered held-out macro-F1, round 7 moved it
-nowhere; labels/README.md), to measure it again.
+``--with drawn-round4.jsonl`` (or ``drawn-round7.jsonl``, ``drawn-round8.jsonl``,
+``drawn-round9.jsonl``) adds a draw that is read but not merged (rounds 4, 8 and 9 lowered
+held-out macro-F1, round 7 moved it nowhere; labels/README.md), to measure it again.
 Every labelled file holds the article's whole text, as users feed it to the tagger;
 readers were shown the first 3,000 (2011) or 5,000 (later eras) characters.
 """

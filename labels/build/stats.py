@@ -32,7 +32,7 @@ def counts_table(rows: list[dict], kinds: list[str]) -> None:
 
 
 def main() -> None:
-    group = {"random": "random sample", "rest": "rest of 2024", "search": "title search",
+    group = {"random": "random sample", "rest": "rest of 2024", "uniform": "uniform draw", "search": "title search",
              "neighbours": "nearest neighbours", "uncertain": "model uncertainty"}
     for name in OUTPUTS:
         rows = read_jsonl(LABELS / name)
@@ -63,6 +63,7 @@ def main() -> None:
                          ("round 7 (read, not merged), 2011 and 2015-2017", ("second_e10", "second_e11")),
                          ("round 8 (read, not merged), 2011 and 2015-2017",
                           tuple(f"second_e{k}" for k in range(27, 31))),
+                         ("round 9 (read, not merged), 2015-2017 uniform", ("second_e31", "second_e32")),
                          ("the rest of the random samples, 2015-2017 and 2024",
                           tuple(f"second_e{k}" for k in range(12, 20))),
                          ("the rest of the random sample, 2011", tuple(f"second_e{k}" for k in range(20, 27)))):
