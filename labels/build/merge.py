@@ -43,7 +43,15 @@ OUTPUTS = {  # labelled file -> (draw files, corpus files)
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Every line's object; a line that is not JSON stops the script with its file and line."""
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}, line {n}: not JSON ({exc.msg})") from None
+    return rows
 
 
 def read_labels(which: str = "first") -> dict[str, list[str]]:
