@@ -288,6 +288,9 @@ def main() -> None:
     print(f"{len(articles)} labelled articles; per year: "
           + ", ".join(f"{y} {int((years == y).sum())}" for y in sorted(set(years))))
     kept = np.random.default_rng(1000 + args.share_seed).random(len(articles)) < args.train_share
+    if args.train_share < 1:
+        print(f"every split trains on a seeded share of its rows: --train-share {args.train_share} "
+              f"--share-seed {args.share_seed} ({int(kept.sum())} of {len(articles)} articles kept)")
     plans = []  # every recipe's rows first: a recipe refused is refused before minutes of embedding
     for name in args.recipes:
         variant, _, _, only_2011 = RECIPES[name]
