@@ -12,10 +12,12 @@ accuracy and shares are measured on, and they stay as drawn (and all read twice)
 Like the other draws this only *chooses which articles get read*; it never assigns a label.
 
 Run from the repository root: ``python labels/build/draw_uniform.py ../shared/corpus OUTFILE``.
-Deterministic (fixed seed; the draws before it are every ``drawn*.jsonl`` but its own).
+Deterministic: a fixed seed, and the draws before it are every ``drawn*.jsonl`` but its own and
+any later round's, so a later draw does not change it.
 """
 
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -25,11 +27,17 @@ from merge import HERE, read_jsonl
 SEED = 9
 N = 400
 SAMPLE = "uniform:2015-2017"
-OWN = "drawn-round9.jsonl"
+ROUND = 9
+
+
+def drawn_before(name: str) -> bool:
+    """Whether the draw file ``name`` is of a round before this one (the first draws have no number)."""
+    number = re.fullmatch(r"drawn-round(\d+)\.jsonl", name)
+    return number is None or int(number.group(1)) < ROUND
 
 
 def main(corpus_dir: str, outfile: str) -> None:
-    read = {r["id"] for path in sorted(HERE.glob("drawn*.jsonl")) if path.name != OWN for r in read_jsonl(path)}
+    read = {r["id"] for path in sorted(HERE.glob("drawn*.jsonl")) if drawn_before(path.name) for r in read_jsonl(path)}
     pool = [r for r in read_jsonl(Path(corpus_dir) / "kcna-2015-2017.jsonl") if r["id"] not in read]
     chosen = random.Random(SEED).sample(pool, N)
     write_draw(outfile, [{k: rec[k] for k in ("id", "date", "title")} | {"sample": SAMPLE} for rec in chosen])
