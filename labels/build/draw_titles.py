@@ -34,8 +34,8 @@ import re
 import sys
 from pathlib import Path
 
-from drawing import write_draw
-from merge import HERE, read_jsonl
+from drawing import taken_before, write_draw
+from merge import read_jsonl
 
 CORPORA = ("kcna-2011.jsonl", "kcna-2015-2017.jsonl")
 ELSEWHERE = re.compile(
@@ -64,12 +64,9 @@ ROUNDS = {  # round -> (sample, what the title must all name, what it must not n
 
 
 def main(round_name: str, corpus_dir: str, outfile: str) -> None:
-    """Draw a round from the articles no draw before it took (this round's own draw file,
-    ``drawn-<round>.jsonl``, and later rounds' do not count, so a round drawn again is the same)."""
+    """Draw a round from the articles no draw before it took (``drawing.taken_before``)."""
     sample, names, unless = ROUNDS[round_name]
-    this_and_later = {f"drawn-{name}.jsonl" for name in list(ROUNDS)[list(ROUNDS).index(round_name):]}
-    read = {r["id"] for path in sorted(HERE.glob("drawn*.jsonl")) if path.name not in this_and_later
-            for r in read_jsonl(path)}
+    read = taken_before(int(round_name.removeprefix("round")))
     chosen = []
     for name in CORPORA:
         for rec in read_jsonl(Path(corpus_dir) / name):

@@ -17,12 +17,11 @@ any later round's, so a later draw does not change it.
 """
 
 import random
-import re
 import sys
 from pathlib import Path
 
-from drawing import write_draw
-from merge import HERE, read_jsonl
+from drawing import taken_before, write_draw
+from merge import read_jsonl
 
 SEED = 9
 N = 400
@@ -30,14 +29,8 @@ SAMPLE = "uniform:2015-2017"
 ROUND = 9
 
 
-def drawn_before(name: str) -> bool:
-    """Whether the draw file ``name`` is of a round before this one (the first draws have no number)."""
-    number = re.fullmatch(r"drawn-round(\d+)\.jsonl", name)
-    return number is None or int(number.group(1)) < ROUND
-
-
 def main(corpus_dir: str, outfile: str) -> None:
-    read = {r["id"] for path in sorted(HERE.glob("drawn*.jsonl")) if drawn_before(path.name) for r in read_jsonl(path)}
+    read = taken_before(ROUND)
     pool = [r for r in read_jsonl(Path(corpus_dir) / "kcna-2015-2017.jsonl") if r["id"] not in read]
     chosen = random.Random(SEED).sample(pool, N)
     write_draw(outfile, [{k: rec[k] for k in ("id", "date", "title")} | {"sample": SAMPLE} for rec in chosen])

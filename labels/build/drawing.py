@@ -3,15 +3,27 @@ from what readers wrote), taking the closest unread articles in a given order, a
 writing a draw file that ``merge.py`` reads."""
 
 import json
+import re
 from collections.abc import Iterable
 
-from merge import LABELS, read_jsonl
+from merge import HERE, LABELS, read_jsonl
 
 
 def first_reading_notes() -> dict[str, str]:
     """id -> the first reader's note, over every first reading."""
     return {r["id"]: r.get("note", "") for path in sorted((LABELS / "readings").glob("first_*.jsonl"))
             for r in read_jsonl(path)}
+
+
+def taken_before(round_number: int) -> set[str]:
+    """The ids of every draw before round ``round_number``: the unnumbered first draws and the
+    rounds numbered below it. Its own and later rounds' files do not count, so a round drawn
+    again is the same draw."""
+    def earlier(name: str) -> bool:
+        number = re.fullmatch(r"drawn-round(\d+)\.jsonl", name)
+        return number is None or int(number.group(1)) < round_number
+
+    return {r["id"] for path in sorted(HERE.glob("drawn*.jsonl")) if earlier(path.name) for r in read_jsonl(path)}
 
 
 def take_nearest(order: Iterable[int], pool: list[dict], taken: set[str], n: int, sample: str) -> list[dict]:
