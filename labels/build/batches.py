@@ -21,13 +21,9 @@ import random
 import sys
 from pathlib import Path
 
-from merge import read_jsonl
+from merge import corpus_by_id, read_jsonl
 
 CUT = "\n[... cut here: {rest} more characters not shown]"
-
-
-def corpus_by_id(corpus_dir: Path) -> dict[str, dict]:
-    return {r["id"]: r for path in sorted(corpus_dir.glob("*.jsonl")) for r in read_jsonl(path)}
 
 
 def batch_text(articles: list[dict], chars: int) -> str:

@@ -54,6 +54,13 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+def corpus_by_id(corpus_dir: Path, names: tuple[str, ...] = ()) -> dict[str, dict]:
+    """id -> article of the corpus files ``names`` in ``corpus_dir`` (every ``*.jsonl`` there
+    when none are named)."""
+    paths = [Path(corpus_dir) / n for n in names] or sorted(Path(corpus_dir).glob("*.jsonl"))
+    return {r["id"]: r for path in paths for r in read_jsonl(path)}
+
+
 def read_labels(which: str = "first") -> dict[str, list[str]]:
     """id -> themes from the readings (first by default), with adjudications applied for 'first'."""
     labels: dict[str, list[str]] = {}
@@ -74,10 +81,7 @@ def main(corpus_dir: str, extra_draws: tuple[str, ...] = ()) -> None:
     for name, (draw_files, corpus_files) in OUTPUTS.items():
         if name != "kcna-2024.jsonl":
             draw_files = draw_files + extra_draws
-        records = {}
-        for corpus in corpus_files:
-            with open(Path(corpus_dir) / corpus, encoding="utf-8") as fh:
-                records.update((r["id"], r) for r in map(json.loads, fh))
+        records = corpus_by_id(Path(corpus_dir), corpus_files)
         out = []
         for d in (d for f in draw_files for d in read_jsonl(HERE / f)):
             if d["id"] not in records:
