@@ -10,7 +10,14 @@ theme explained (every theme tagged, and any asked for), ``Explainer`` gives:
 - **terms**: the words and bigrams of the lexical (TF-IDF) branch that pushed the
   theme's logistic regression most, with their sign (``term_contributions``).
 - **headline_terms**: the same for the headline's own terms (``HeadlineTerms``;
-  ``headline_term_contributions``); empty for a model without them.
+  ``own_term_contributions``); empty for a model without them.
+- **lead_terms**: the same for the lead sentence's own terms (``LeadTerms``), for the
+  themes that read who acts (``leader``); empty for the others.
+- **decision**: the theme's decision function (its log-odds before Platt calibration)
+  split by kind of evidence (``ThemeClassifier.decision_parts``): the intercept, the
+  embedding, the terms, the headline's terms and, for ``leader``, who acts and the
+  lead's terms. The term lists break three of these parts down; this says how much
+  each part weighed.
 - **neighbours**: the three labelled articles nearest to the article, by cosine
   of the classifier's article embedding (``neighbours.LabelledIndex``); these do
   not depend on the theme, so they are given once per article.
@@ -32,7 +39,7 @@ import click
 import numpy as np
 
 from .captures import Capture, classifier_text
-from .classifier import HeadlineTerms, LexicalFeatures, headlines
+from .classifier import HeadlineTerms, LexicalFeatures
 from .duplicates import story_vectors
 from .errors import KcnaThemesError
 from .model import ThemeModel
@@ -100,13 +107,14 @@ def term_contributions(lexical: LexicalFeatures, weights: np.ndarray, texts: Seq
     return _ranked(X, lexical.terms_, components.T @ np.asarray(weights, dtype=np.float32), norms)
 
 
-def headline_term_contributions(headline: HeadlineTerms, weights: np.ndarray, texts: Sequence[str]
-                                ) -> list[list[tuple[str, float]]]:
-    """Each text's headline terms with their contribution to a theme's decision function,
-    largest |contribution| first. The headline's TF-IDF row x is itself the feature block,
-    so term t adds x_t * w_t, and these add up to the block's share exactly."""
-    X = headline.tfidf(headlines(list(texts)))
-    return _ranked(X, headline.terms_, np.asarray(weights, dtype=np.float32), np.ones(X.shape[0], dtype=np.float32))
+def own_term_contributions(terms: HeadlineTerms, weights: np.ndarray, texts: Sequence[str]
+                           ) -> list[list[tuple[str, float]]]:
+    """Each text's terms of one part (the headline for ``HeadlineTerms``, the lead for
+    ``LeadTerms``) with their contribution to a theme's decision function, largest
+    |contribution| first. The part's TF-IDF row x is itself the feature block, so term t
+    adds x_t * w_t, and these add up to the block's share exactly."""
+    X = terms.tfidf(terms.part(list(texts)))
+    return _ranked(X, terms.terms_, np.asarray(weights, dtype=np.float32), np.ones(X.shape[0], dtype=np.float32))
 
 
 def _ranked(X, names: np.ndarray, term_weights: np.ndarray, norms: np.ndarray) -> list[list[tuple[str, float]]]:
@@ -137,6 +145,7 @@ class Explainer:
         blocks = [clf.feature_blocks(j) for j in range(len(clf.coefs_))]
         self._weights = [block_weights(coefs, b.get("lexical")) for coefs, b in zip(clf.coefs_, blocks)]
         self._headline_weights = [block_weights(coefs, b.get("headline")) for coefs, b in zip(clf.coefs_, blocks)]
+        self._lead_weights = [block_weights(coefs, b.get("lead")) for coefs, b in zip(clf.coefs_, blocks)]
 
     def themes_to_explain(self, probs: np.ndarray, asked: Iterable[str] = ()) -> list[str]:
         """The themes tagged (strongest first), then those asked for that are not."""
@@ -163,7 +172,10 @@ class Explainer:
         flat = [s for group in sentences for s in group]
         sentence_probs = model.score([classifier_text(s) for s in flat], rulings=False)
         explanations = []
-        neighbours = self._nearest(texts, embeddings)
+        if embeddings is None:
+            embeddings = model.embed(texts)
+        neighbours = self._nearest(embeddings)
+        decision_parts = clf.decision_parts(texts, embeddings)
         digests = clf.digest_mask(texts)
         world_news = clf.world_news_mask(texts)
         offset = 0
@@ -180,8 +192,10 @@ class Explainer:
                     "tagged": bool(probs[i, j] >= thresholds[j]),
                     "sentences": [{"text": sentences[i][o], "score": round(float(own[o, j]), 4)} for o in order],
                     "terms": self._top_terms(term_contributions, clf.lexical_, self._weights[j], read[i]),
-                    "headline_terms": self._top_terms(headline_term_contributions, clf.headline_,
+                    "headline_terms": self._top_terms(own_term_contributions, clf.headline_,
                                                       self._headline_weights[j], read[i]),
+                    "lead_terms": self._top_terms(own_term_contributions, clf.lead_, self._lead_weights[j], read[i]),
+                    "decision": {name: round(float(values[i]), 4) for name, values in decision_parts[j].items()},
                 }
             explanation: dict = {"themes": per_theme, "digest": bool(digests[i]), "world_news": bool(world_news[i])}
             if neighbours is None:
@@ -200,11 +214,9 @@ class Explainer:
         terms = contributions(features, weights, [text])[0][: self.top_terms]
         return [{"term": term, "contribution": round(value, 4)} for term, value in terms]
 
-    def _nearest(self, texts: list[str], embeddings: np.ndarray | None) -> list[list[dict]] | None:
+    def _nearest(self, embeddings: np.ndarray) -> list[list[dict]] | None:
         if self.index is None:
             return None
-        if embeddings is None:
-            embeddings = self.model.embed(texts)
         return self.index.nearest(story_vectors(embeddings, self.model.metadata.embedder.headline),
                                   self.neighbours)
 
@@ -221,12 +233,17 @@ def _highlighter(terms: Sequence[str], color: bool):
     return lambda sentence: pattern.sub(lambda m: click.style(m.group(0), fg="yellow", bold=True), sentence)
 
 
+_PART_NAMES = {"intercept": "base", "lexical": "terms", "headline": "headline terms", "actors": "who acts",
+               "lead": "lead terms"}  # decision_parts' names as format_text shows them
+
+
 def format_text(record: dict, color: bool = False) -> str:
     """A tagged record with its explanation, for reading in a terminal.
 
-    Per theme: its score and threshold, the two sentences that carry it most (the
-    words that push it highlighted when ``color``), the terms that pushed it most
-    with their sign; then the nearest labelled articles.
+    Per theme: its score and threshold, its log-odds before calibration by kind of
+    evidence, the two sentences that carry it most (the words that push it
+    highlighted when ``color``), the terms that pushed it most with their sign; then
+    the nearest labelled articles.
     """
     def style(text: str, **kwargs) -> str:
         return click.style(text, **kwargs) if color else text
@@ -244,10 +261,14 @@ def format_text(record: dict, color: bool = False) -> str:
         state = "tagged" if part["tagged"] else "not tagged"
         lines.append(f"  {style(theme, bold=True)}  {part['score']:.3f}  (threshold {part['threshold']:.3f}, "
                      f"{state})")
+        decision = part.get("decision")
+        if decision:
+            shares = ", ".join(f"{_PART_NAMES.get(name, name)} {value:+.2f}" for name, value in decision.items())
+            lines.append(f"    log-odds before calibration {sum(decision.values()):+.2f} = {shares}")
         highlight = _highlighter([t["term"] for t in part["terms"] if t["contribution"] > 0], color)
         for sentence in part["sentences"]:
             lines.append(f"    {sentence['score']:.3f}  {highlight(sentence['text'])}")
-        for label, key in (("terms", "terms"), ("headline terms", "headline_terms")):
+        for label, key in (("terms", "terms"), ("headline terms", "headline_terms"), ("lead terms", "lead_terms")):
             if part.get(key):
                 terms = "  ".join(f"{'+' if t['contribution'] > 0 else '-'}{t['term']} ({abs(t['contribution']):.2f})"
                                   for t in part[key])

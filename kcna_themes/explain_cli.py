@@ -49,9 +49,12 @@ def explain(services: base.Services, inputs, model_dir, themes, fmt, batch_size,
     """Say why each capture got its themes.
 
     INPUTS are read as by tag. For every theme tagged, and every --theme: its
-    score and threshold, the two sentences that carry it most (each scored by
-    the model on its own), the words and bigrams that pushed it most (+ towards
-    the theme, - away); then the 3 nearest labelled articles with their themes.
+    score and threshold, its log-odds before calibration split by kind of
+    evidence (embedding, terms, headline terms and, for leader, who acts and
+    lead terms), the two sentences that carry it most (each scored by the model
+    on its own), the words and bigrams that pushed it most (+ towards the
+    theme, - away) in the whole text, the headline and the lead; then the 3
+    nearest labelled articles with their themes.
     Explaining changes no score: the themes and scores are those tag gives.
     """
     from . import tagging

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from kcna_themes.captures import Capture, classifier_text
-from kcna_themes.classifier import ActorFeatures, ThemeClassifier
+from kcna_themes.classifier import ActorFeatures, ThemeClassifier, leads
 from kcna_themes.explain import (
     Explainer,
     block_weights,
     format_text,
-    headline_term_contributions,
+    own_term_contributions,
     split_sentences,
     term_contributions,
 )
@@ -101,7 +101,7 @@ def test_headline_terms_add_up_to_the_headlines_share_of_the_decision_function(f
     start = clf.n_embedding_dims_ + clf.lexical_.n_components
     text = classifier_text("The players won.", "Football Match Held")
     heads = clf.headline_.transform([text])[0]
-    terms = headline_term_contributions(clf.headline_, coef[start:start + clf.headline_.n_terms], [text])[0]
+    terms = own_term_contributions(clf.headline_, coef[start:start + clf.headline_.n_terms], [text])[0]
     assert terms and sum(v for _, v in terms) == pytest.approx(heads @ coef[start:start + len(heads)], abs=1e-5)
     assert {t for t, _ in terms} <= {"football", "match", "held", "football match", "match held"}
     part = {"score": 0.9, "threshold": 0.5, "tagged": True, "sentences": [], "terms": [],
@@ -144,6 +144,40 @@ def test_feature_blocks_tile_each_themes_weights_in_the_order_the_features_are_s
         assert np.mean(1.0 / (1.0 + np.exp(slope * decisions + offset))) == pytest.approx(probs[j], rel=1e-5)
 
 
+@pytest.fixture(scope="module")
+def fitted_with_titles():
+    """As ``fitted``, on texts with their headlines, so that each has a lead the lead terms read."""
+    rows = make_labelled()
+    texts = [classifier_text(r["text"], r["title"]) for r in rows]
+    clf = ThemeClassifier(embedder=FakeEmbedder(), lexical_dims=16, threshold_folds=3).fit(
+        texts, [r["themes"] for r in rows])
+    return clf, texts, rows
+
+
+def test_decision_parts_add_up_to_the_folds_mean_decision_and_the_lead_terms_to_their_part(fitted_with_titles):
+    clf, texts, rows = fitted_with_titles
+    leader = clf.themes_.index("leader")
+    sample = texts[:3] + [t for t, r in zip(texts, rows) if r["themes"] == ["leader"]][:2]
+    read = clf.reads(sample)
+    own = {"embedding": FakeEmbedder().embed(read), "lexical": clf.lexical_.transform(read),
+           "headline": clf.headline_.transform(read), "actors": ActorFeatures().transform(read),
+           "lead": clf.lead_.transform(read)}
+    parts = clf.decision_parts(sample)
+    assert len(parts) == len(clf.themes_) and "lead" in parts[leader]
+    for j in range(len(clf.themes_)):
+        blocks = clf.feature_blocks(j)
+        assert list(parts[j]) == ["intercept", *blocks]
+        decisions = [sum(own[name] @ coef[block] for name, block in blocks.items()) + intercept
+                     for coef, intercept in zip(clf.coefs_[j], clf.intercepts_[j])]
+        assert sum(parts[j].values()) == pytest.approx(np.mean(decisions, axis=0), rel=1e-5, abs=1e-6)
+    lead_weights = block_weights(clf.coefs_[leader], clf.feature_blocks(leader)["lead"])
+    terms = own_term_contributions(clf.lead_, lead_weights, read[-1:])[0]
+    lead_words = set(re.findall(r"\w+", leads(read[-1:])[0].lower()))
+    assert terms and all(set(t.split()) <= lead_words for t, _ in terms)
+    assert sum(v for _, v in terms) == pytest.approx(parts[leader]["lead"][-1], abs=1e-5)
+    assert sum(v for t, v in terms) > 0  # a leader article's lead pushes towards leader
+
+
 def test_no_block_weights_for_a_theme_too_rare_to_learn_or_a_block_the_model_lacks():
     assert block_weights(np.zeros((0, 3)), slice(1, 2)) is None  # no folds: the theme's base rate
     assert block_weights(np.ones((2, 3)), None) is None
@@ -171,6 +205,8 @@ def test_sentences_are_ranked_by_their_own_scores(model_dir):
     assert "football" in explanation["themes"]["sport"]["sentences"][0]["text"]
     assert "delegation" in explanation["themes"]["diplomacy"]["sentences"][0]["text"]
     assert explanation["neighbours"] is None and explanation["neighbours_note"] == NO_INDEX
+    sport = explanation["themes"]["sport"]  # reads neither who acts nor the lead's terms
+    assert list(sport["decision"]) == ["intercept", "embedding", "lexical", "headline"] and sport["lead_terms"] == []
 
 
 def test_explaining_takes_the_scores_it_is_given(model_dir):
@@ -325,6 +361,12 @@ def test_text_form_reads_plain_without_colour_and_highlights_with_it(model_dir):
     present = [t for t in positive if re.search(rf"\b{re.escape(t)}\b", top_sentence, re.IGNORECASE)]
     if present:  # the theme's words are set apart in its sentence
         assert re.search(r"\x1b\[[0-9;]*m" + re.escape(present[0]), coloured, re.IGNORECASE)
+    leader = record["explanation"]["themes"]["leader"]
+    assert list(leader["decision"]) == ["intercept", "embedding", "lexical", "headline", "actors", "lead"]
+    total = sum(leader["decision"].values())
+    assert f"log-odds before calibration {total:+.2f} = base {leader['decision']['intercept']:+.2f}, " in plain
+    assert leader["lead_terms"] and f"lead terms: {'+' if leader['lead_terms'][0]['contribution'] > 0 else '-'}" \
+        f"{leader['lead_terms'][0]['term']} " in plain
     cli_text = invoke(["explain", SEEDS / "001_29e2a1c26f3ffd0d.txt", "--model", model_dir, "--theme", "leader"])
     assert cli_text.exit_code == 0 and not ANSI.search(cli_text.output)  # not a terminal: plain
 
