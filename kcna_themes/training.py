@@ -11,13 +11,14 @@ from sklearn.base import clone
 
 from .batch import BatchLog
 from .classifier import ThemeClassifier
+from .duplicates import story_vectors
 from .embedding import Embedder, HeadlineEmbedder, innermost
 from .errors import KcnaThemesError
 from .evaluation import calibration_error, cross_validate, theme_scores
 from .labels import LabelledArticle, read_labelled, theme_matrix, themes_in
 from .metadata import EmbedderSpec
 from .model import ThemeModel, save_model, training_hash
-from .neighbours import write_index
+from .neighbours import load_index, write_index
 
 
 def embed_articles(articles: Sequence[LabelledArticle], classifier: ThemeClassifier, batch_size: int = 256,
@@ -139,14 +140,40 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
     return model, evaluation
 
 
-def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog, progress=None) -> dict:
-    """Scores of a saved model on labelled articles it was not trained on."""
+def trained_on(articles: Sequence[LabelledArticle], model: ThemeModel) -> np.ndarray | None:
+    """Which articles the model was trained on, by their text, whatever their ids: those
+    its folder's labelled-set index holds (``LabelledIndex.contains``). None when the
+    folder keeps no index to tell by."""
+    index = load_index(model.path, model.metadata) if model.path is not None else None
+    if index is None:
+        return None
+    vectors = story_vectors(model.embed([a.capture.embed_text for a in articles]), model.metadata.embedder.headline)
+    return index.contains(vectors)
+
+
+def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog, progress=None,
+                   include_trained: bool = False) -> dict:
+    """Scores of a saved model on labelled articles it was not trained on.
+
+    Scores on articles the model learnt from flatter it (the shipped model gets
+    macro-F1 0.99 on its own 2024 labels, 0.886 held out), so those found by
+    ``trained_on`` are left out unless ``include_trained``; all of them found is an
+    error. ``n_trained`` says how many were found (None: the folder cannot tell).
+    """
     if model.embedder is None:
         raise KcnaThemesError("the model was loaded without an embedder")
     articles = read_labelled(label_inputs, log, known_themes=model.themes)
     if not articles:
         raise KcnaThemesError("no labelled articles to evaluate on")
     embed_articles(articles, model.classifier, progress=progress)
+    seen = trained_on(articles, model)
+    n_trained = None if seen is None else int(seen.sum())
+    if seen is not None and n_trained and not include_trained:
+        if n_trained == len(articles):
+            raise KcnaThemesError(f"the model was trained on all {len(articles)} of these labelled articles, so "
+                                  "scores on them would flatter it: evaluate on articles it has not seen (or "
+                                  "pass --include-trained to score them anyway)")
+        articles = [a for a, s in zip(articles, seen) if not s]
     Y = theme_matrix(articles, model.themes)
     decisions = model.classifier.predict([a.capture.embed_text for a in articles])
-    return theme_scores(Y, decisions, model.themes)
+    return theme_scores(Y, decisions, model.themes) | {"n_trained": n_trained, "trained_included": include_trained}

@@ -149,6 +149,29 @@ def test_evaluate_prints_per_theme_scores(model_dir, runner, tmp_path):
     assert macro > 0.8
 
 
+def test_evaluate_leaves_out_the_articles_the_model_was_trained_on(model_dir, runner, tmp_path):
+    held_out = make_labelled(n_per_theme=5, n_none=5, seed=9)
+    copies = [row | {"id": f"copy-{row['id']}"} for row in make_labelled()[:5]]  # trained on, under other ids
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", held_out + copies)
+    result = runner.invoke(cli, ["evaluate", str(mixed), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert "on 35 labelled articles" in result.output
+    assert "trained on 5 of these articles" in result.stderr and "left out" in result.stderr
+    included = runner.invoke(cli, ["evaluate", str(mixed), "--model", str(model_dir), "--include-trained"])
+    assert included.exit_code == 0 and "on 40 labelled articles" in included.output
+    assert "they are included" in included.stderr
+    clean = runner.invoke(cli, ["evaluate", str(write_jsonl(tmp_path / "held.jsonl", held_out)), "--model",
+                                str(model_dir)])
+    assert clean.exit_code == 0 and "trained on" not in clean.stderr
+
+
+def test_evaluate_refuses_to_score_only_articles_the_model_was_trained_on(model_dir, runner):
+    labels = model_dir.parent / "labels.jsonl"  # what it was trained on
+    result = runner.invoke(cli, ["evaluate", str(labels), "--model", str(model_dir)])
+    assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
+    assert "trained on all 92 of these labelled articles" in result.stderr and "--include-trained" in result.stderr
+
+
 def test_every_command_explains_itself(runner):
     for command in ("tag", "train", "evaluate", "report"):
         result = runner.invoke(cli, [command, "--help"])

@@ -18,7 +18,7 @@ from kcna_themes.explain import (
 )
 from kcna_themes.metadata import METADATA_FILE, read_metadata
 from kcna_themes.model import load_model
-from kcna_themes.neighbours import NEIGHBOURS_FILE, NO_INDEX, load_index
+from kcna_themes.neighbours import NEIGHBOURS_FILE, NO_INDEX, SAME_ARTICLE, LabelledIndex, load_index
 
 from .conftest import (
     CORPUS,
@@ -235,6 +235,21 @@ def test_nearest_labelled_article_of_a_labelled_article_is_itself(model_dir, lab
 
 
 # ------------------------------------------------------------------ the index in the model folder
+
+def test_the_index_contains_a_vector_at_or_above_the_same_article_cosine():
+    vectors = np.eye(4, dtype=np.float16)
+    index = LabelledIndex(ids=list("abcd"), titles=list("abcd"), dates=[None] * 4, themes=[[]] * 4, vectors=vectors)
+    tilt = np.sqrt(1 - SAME_ARTICLE ** 2)
+    queries = np.array([[1, 0, 0, 0], [SAME_ARTICLE + 0.001, np.sqrt(1 - (SAME_ARTICLE + 0.001) ** 2), 0, 0],
+                        [SAME_ARTICLE - 0.01, 0, tilt + 0.05, 0], [0.5, 0.5, 0.5, 0.5], [0, 0, 0, -1]])
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    expected = [True, True, False, False, False]
+    assert index.contains(queries).tolist() == expected
+    assert index.contains(queries, chunk=2).tolist() == expected  # in pieces, the same
+    assert index.contains(np.zeros((0, 4))).tolist() == []
+    empty = LabelledIndex(ids=[], titles=[], dates=[], themes=[], vectors=np.zeros((0, 4), dtype=np.float16))
+    assert empty.contains(queries).tolist() == [False] * 5
+
 
 def test_training_writes_the_index_and_records_its_checksum(model_dir):
     metadata = read_metadata(model_dir)

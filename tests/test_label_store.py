@@ -45,7 +45,7 @@ def test_train_and_evaluate_read_the_latest_label(tmp_path, fake_embedder):
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["training"]["size"] == len(rows)
     assert meta["training"]["positives"]["sport"] == 6 and meta["training"]["positives"]["agriculture"] == 6
-    result = invoke(["evaluate", path, "--model", tmp_path / "m"], fake_embedder)
+    result = invoke(["evaluate", path, "--model", tmp_path / "m", "--include-trained"], fake_embedder)
     assert result.exit_code == 0 and f"on {len(rows)} labelled articles" in result.output
 
 
