@@ -254,8 +254,14 @@ def _print_scores(scores: dict, title: str) -> None:
     click.echo(title)
     click.echo(f"  {'theme':<14}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}")
     for theme, s in scores["per_theme"].items():
-        click.echo(f"  {theme:<14}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}{s['support']:>9}")
-    click.echo(f"  {'macro-F1':<14}{scores['macro_f1']:>25.3f}   (n={scores['n']})")
+        if s["support"]:
+            click.echo(f"  {theme:<14}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}{s['support']:>9}")
+        else:  # nothing to find: only its false positives say anything
+            tagged = f"{s['fp']} tagged, all wrongly" if s["fp"] else "none tagged"
+            click.echo(f"  {theme:<14}{'-':>10}{'-':>8}{'-':>7}{0:>9}   ({tagged})")
+    untested = [t for t in scores["per_theme"] if t not in scores["macro_themes"]]
+    click.echo(f"  {'macro-F1':<14}{scores['macro_f1']:>25.3f}   (n={scores['n']}"
+               + (f"; without {', '.join(untested)}: no example here)" if untested else ")"))
 
 
 @cli.command()

@@ -11,7 +11,11 @@ from .classifier import ThemeClassifier
 
 
 def theme_scores(Y: np.ndarray, P: np.ndarray, themes: Sequence[str]) -> dict:
-    """Per-theme confusion counts, precision, recall, F1, TPR, FPR and support; macro-F1."""
+    """Per-theme confusion counts, precision, recall, F1, TPR, FPR and support; macro-F1
+    over the themes with an example here (``macro_themes``).
+
+    A theme with none has no recall to measure, and its F1 of 0 would pull macro-F1 down
+    for a theme the articles cannot test (a sample without a sports article)."""
     per_theme = {}
     for j, theme in enumerate(themes):
         y, p = Y[:, j].astype(bool), P[:, j].astype(bool)
@@ -23,8 +27,9 @@ def theme_scores(Y: np.ndarray, P: np.ndarray, themes: Sequence[str]) -> dict:
         per_theme[theme] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
                             "support": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
                             "tpr": round(recall, 4), "fpr": round(fp / (fp + tn) if fp + tn else 0.0, 4)}
-    macro = float(np.mean([s["f1"] for s in per_theme.values()])) if per_theme else 0.0
-    return {"per_theme": per_theme, "macro_f1": round(macro, 4), "n": int(len(Y))}
+    counted = [t for t, s in per_theme.items() if s["support"]]
+    macro = float(np.mean([per_theme[t]["f1"] for t in counted])) if counted else 0.0
+    return {"per_theme": per_theme, "macro_f1": round(macro, 4), "macro_themes": counted, "n": int(len(Y))}
 
 
 def calibration_error(Y: np.ndarray, probs: np.ndarray, bins: int = 10) -> float:

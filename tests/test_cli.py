@@ -165,6 +165,19 @@ def test_evaluate_leaves_out_the_articles_the_model_was_trained_on(model_dir, ru
     assert clean.exit_code == 0 and "trained on" not in clean.stderr
 
 
+def test_evaluate_counts_no_theme_the_articles_cannot_test(model_dir, runner, tmp_path):
+    rows = [r for r in make_labelled(n_per_theme=5, n_none=5, seed=9) if r["themes"] != ["sport"]]
+    result = runner.invoke(cli, ["evaluate", str(write_jsonl(tmp_path / "no-sport.jsonl", rows)),
+                                 "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    sport = next(line for line in result.output.splitlines() if line.strip().startswith("sport"))
+    assert sport.split()[1:5] == ["-", "-", "-", "0"]
+    f1 = [float(line.split()[3]) for line in result.output.splitlines()
+          if line.split() and line.split()[0] in ("leader", "construction", "agriculture", "heritage", "diplomacy")]
+    macro = float(result.output.split("macro-F1")[1].split()[0])
+    assert macro == pytest.approx(sum(f1) / 5, abs=0.001) and "without sport: no example here" in result.output
+
+
 def test_evaluate_refuses_to_score_only_articles_the_model_was_trained_on(model_dir, runner):
     labels = model_dir.parent / "labels.jsonl"  # what it was trained on
     result = runner.invoke(cli, ["evaluate", str(labels), "--model", str(model_dir)])

@@ -32,6 +32,15 @@ def test_classifier_learns_the_themes_it_was_given(fake_classifier, fake_labelle
     assert scores["macro_f1"] > 0.9
 
 
+def test_macro_f1_leaves_out_a_theme_with_no_example_to_find():
+    Y = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    P = np.array([[1, 0, 0], [0, 0, 0], [1, 0, 1], [0, 0, 0]])  # the third theme: one false positive
+    scores = theme_scores(Y, P, ["a", "b", "c"])
+    assert scores["macro_themes"] == ["a", "b"] and scores["macro_f1"] == 0.5  # mean of 1.0 and 0.0
+    assert scores["per_theme"]["c"]["support"] == 0 and scores["per_theme"]["c"]["fp"] == 1
+    assert theme_scores(np.zeros((2, 1)), np.zeros((2, 1)), ["a"])["macro_f1"] == 0.0  # nothing to score
+
+
 def test_a_model_saved_with_skops_by_an_earlier_version_loads_and_scores_as_it_did():
     """tests/data/model-format-2 was saved by the skops version of this package, with
     scikit-learn's own models inside (one theme too rare to learn); the numbers it
