@@ -6,6 +6,7 @@
     model.predict_proba(["Kim Jong Un Inspects ..."])   # (n, k) probabilities
     model.predict(texts)                          # [['leader', 'construction'], [], ...]
     model.tag(frame)                              # a DataFrame with themes and score_<theme> columns
+    model.explain(texts, themes=["heritage"])     # why: per theme, evidence, sentences, terms
 
 The same embedder (behind the same on-disk cache) and the same scoring as
 ``kcna-themes tag``: a text scored here gets the scores the command line gives it.
@@ -70,6 +71,23 @@ class Model:
     def predict(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> list[list[str]]:
         """The themes of each text that reach their thresholds, strongest first."""
         return [self.model.themes_over_threshold(p) for p in self.predict_proba(texts, titles)]
+
+    def explain(self, texts: Sequence[str], titles: Sequence[str | None] | None = None,
+                themes: Sequence[str] = ()) -> list[dict]:
+        """Why each text got its themes, as ``kcna-themes explain --format json`` gives it under
+        ``explanation``: for every theme tagged and every one of ``themes``, its score and
+        threshold, its log-odds by kind of evidence, the sentences and terms that carry it;
+        then the nearest labelled articles. The scores are ``predict_proba``'s."""
+        from .captures import Capture
+        from .explain import explainer_for
+
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        heads = list(titles) if titles is not None else [None] * len(texts)
+        if len(heads) != len(texts):
+            raise KcnaThemesError(f"{len(texts)} texts but {len(heads)} titles")
+        captures = [Capture(id=str(i), text=str(t), title=h) for i, (t, h) in enumerate(zip(texts, heads))]
+        probs = self.model.score([c.embed_text for c in captures])
+        return explainer_for(self.model).explain(captures, probs, asked=list(themes))
 
     def tag(self, data: pd.DataFrame | Iterable[dict[str, Any]], text: str = "text",
             title: str | None = "title") -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The Python front door: load_model, predict_proba, predict and tag, as a notebook uses them."""
+"""The Python front door: load_model, predict_proba, predict, tag and explain, as a notebook uses them."""
 
 import json
 
@@ -66,6 +66,20 @@ def test_tag_returns_the_frame_with_themes_and_score_columns_as_the_cli_scores_t
         assert rec["themes"] == row["themes"]
         assert np.allclose([rec["scores"][t] for t in model.themes],
                            [row[f"score_{t}"] for t in model.themes], atol=1e-4)
+
+
+def test_explain_gives_what_the_cli_gives_under_explanation(model, model_dir, tmp_path, fake_embedder):
+    explained = model.explain([r["text"] for r in ROWS], [r["title"] for r in ROWS], themes=["heritage"])
+    assert list(explained[0]["themes"]) == ["sport", "heritage"]  # tagged, then asked for
+    sport = explained[0]["themes"]["sport"]
+    assert sport["score"] == pytest.approx(model.predict_proba(ROWS[0]["text"], [ROWS[0]["title"]])[0, 3], abs=1e-4)
+    assert sum(sport["decision"].values()) > 0 and sport["sentences"] and sport["terms"]
+    result = invoke(["explain", write_jsonl(tmp_path / "rows.jsonl", ROWS), "--model", model_dir, "--format",
+                     "json", "--theme", "heritage"], fake_embedder)
+    from_cli = [json.loads(line)["explanation"] for line in result.stdout.splitlines()]
+    assert from_cli == explained
+    with pytest.raises(KcnaThemesError, match="2 texts but 1 titles"):
+        model.explain(["a", "b"], ["only one"])
 
 
 def test_tag_takes_records_and_other_column_names(model):
