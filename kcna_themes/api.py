@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .captures import classifier_text
+from .captures import Capture
 from .embedding import Embedder
 from .errors import KcnaThemesError
 from .metadata import ModelMetadata, default_model_dir
@@ -62,11 +62,7 @@ class Model:
 
     def predict_proba(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
         """(n, k) probabilities; column j is ``themes[j]``. ``titles``, if given, one per text."""
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        heads = list(titles) if titles is not None else [None] * len(texts)
-        if len(heads) != len(texts):
-            raise KcnaThemesError(f"{len(texts)} texts but {len(heads)} titles")
-        return self.model.score([classifier_text(str(t), h) for t, h in zip(texts, heads)])
+        return self.model.score([c.embed_text for c in _captures(texts, titles)])
 
     def predict(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> list[list[str]]:
         """The themes of each text that reach their thresholds, strongest first."""
@@ -78,14 +74,9 @@ class Model:
         ``explanation``: for every theme tagged and every one of ``themes``, its score and
         threshold, its log-odds by kind of evidence, the sentences and terms that carry it;
         then the nearest labelled articles. The scores are ``predict_proba``'s."""
-        from .captures import Capture
         from .explain import explainer_for
 
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        heads = list(titles) if titles is not None else [None] * len(texts)
-        if len(heads) != len(texts):
-            raise KcnaThemesError(f"{len(texts)} texts but {len(heads)} titles")
-        captures = [Capture(id=str(i), text=str(t), title=h) for i, (t, h) in enumerate(zip(texts, heads))]
+        captures = _captures(texts, titles)
         probs = self.model.score([c.embed_text for c in captures])
         return explainer_for(self.model).explain(captures, probs, asked=list(themes))
 
@@ -108,6 +99,15 @@ class Model:
         for j, theme in enumerate(self.themes):
             frame[f"score_{theme}"] = P[:, j] if len(P) else []
         return frame
+
+
+def _captures(texts: Sequence[str] | str, titles: Sequence[str | None] | None) -> list[Capture]:
+    """Texts and their titles (one per text, if given) as captures, numbered in order."""
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    heads = list(titles) if titles is not None else [None] * len(texts)
+    if len(heads) != len(texts):
+        raise KcnaThemesError(f"{len(texts)} texts but {len(heads)} titles")
+    return [Capture(id=str(i), text=str(t), title=h) for i, (t, h) in enumerate(zip(texts, heads))]
 
 
 def load_model(path: str | Path | None = None, *, embedder: Embedder | None = None, cache_dir=None,

@@ -63,7 +63,6 @@ class LabelledIndex:
                   "similarity": round(min(float(similarity[i, j]), 1.0), 4)}  # float16 can pass 1
                  for j in row] for i, row in enumerate(top)]
 
-
     def contains(self, queries: np.ndarray, chunk: int = 1024) -> np.ndarray:
         """Which query vectors (unit length, as ``story_vectors`` gives) are labelled articles
         of the index: their nearest one has cosine ``SAME_ARTICLE`` or more."""
