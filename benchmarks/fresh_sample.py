@@ -53,6 +53,7 @@ from joblib import Parallel, delayed
 from kcna_themes import load_model
 from kcna_themes.batch import BatchLog
 from kcna_themes.embedding import innermost
+from kcna_themes.evaluation import calibration_error
 from kcna_themes.labels import read_labelled, theme_matrix
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "labels" / "build"))
@@ -169,10 +170,11 @@ def main() -> None:
     # the shipped model itself, which trained on 2015-2017's merged labels but never saw round 9
     shipped = load_model().model
     fresh_texts = [a.capture.embed_text for a in test[n_merged + n_others:]]
-    P = shipped.score(fresh_texts) >= shipped.classifier.thresholds_
-    f1 = weighted_f1(Y_test[fresh_rows], P, np.ones(len(fresh_rows)))
+    probs = shipped.score(fresh_texts)
+    f1 = weighted_f1(Y_test[fresh_rows], probs >= shipped.classifier.thresholds_, np.ones(len(fresh_rows)))
     print(f"\nthe shipped model {shipped.model_id} (trained on every era, 2015-2017 included) on round 9: "
-          f"macro-F1 over the same themes {f1[counted].mean():.3f} | "
+          f"macro-F1 over the same themes {f1[counted].mean():.3f}, "
+          f"ECE {calibration_error(Y_test[fresh_rows].astype(int), probs):.3f} | "
           + "  ".join(f"{t} {f1[j]:.2f}" for j, t in enumerate(themes)))
 
 if __name__ == "__main__":

@@ -262,6 +262,8 @@ def _print_scores(scores: dict, title: str) -> None:
     untested = [t for t in scores["per_theme"] if t not in scores["macro_themes"]]
     click.echo(f"  {'macro-F1':<14}{scores['macro_f1']:>25.3f}   (n={scores['n']}"
                + (f"; without {', '.join(untested)}: no example here)" if untested else ")"))
+    if "calibration_error" in scores:  # how far the scores stray from the share of articles they promise
+        click.echo(f"  {'ECE':<14}{scores['calibration_error']:>25.3f}   (expected calibration error, all scores)")
 
 
 @cli.command()
@@ -356,8 +358,7 @@ def train(services: Services, labels, model_dir, embedder, backend, long_text, m
     if "random_sample" in scores:
         _print_scores(scores["random_sample"], "the same, on the random samples only:")
     for era, era_scores in scores.get("random_sample_by_era", {}).items():
-        _print_scores(era_scores, f"the same, on the random sample of {era} "
-                                  f"(calibration error {era_scores['calibration_error']:.3f}):")
+        _print_scores(era_scores, f"the same, on the random sample of {era}:")
     click.echo(f"model written to {folder}")
     _finish(log, "labelled articles")
 

@@ -175,5 +175,6 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog
                                   "pass --include-trained to score them anyway)")
         articles = [a for a, s in zip(articles, seen) if not s]
     Y = theme_matrix(articles, model.themes)
-    decisions = model.classifier.predict([a.capture.embed_text for a in articles])
-    return theme_scores(Y, decisions, model.themes) | {"n_trained": n_trained, "trained_included": include_trained}
+    probs = model.classifier.predict_proba([a.capture.embed_text for a in articles])
+    return theme_scores(Y, (probs >= model.classifier.thresholds_).astype(int), model.themes) | {
+        "calibration_error": calibration_error(Y, probs), "n_trained": n_trained, "trained_included": include_trained}

@@ -5,6 +5,7 @@ import io
 import json
 import os
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -147,6 +148,17 @@ def test_evaluate_prints_per_theme_scores(model_dir, runner, tmp_path):
     assert "on 35 labelled articles" in result.output and "support" in result.output
     macro = float(result.output.split("macro-F1")[1].split()[0])
     assert macro > 0.8
+    from kcna_themes.captures import classifier_text
+    from kcna_themes.evaluation import calibration_error
+    from kcna_themes.model import load_model
+
+    from .conftest import FakeEmbedder
+
+    rows = make_labelled(n_per_theme=5, n_none=5, seed=9)
+    model = load_model(model_dir, FakeEmbedder())
+    probs = model.score([classifier_text(r["text"], r["title"]) for r in rows])
+    Y = np.array([[int(t in r["themes"]) for t in model.themes] for r in rows])
+    assert f"ECE {calibration_error(Y, probs):.3f}" in " ".join(result.output.split())
 
 
 def test_evaluate_leaves_out_the_articles_the_model_was_trained_on(model_dir, runner, tmp_path):
