@@ -385,7 +385,7 @@ def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_p
     the id) would flatter it: they are left out, and counted on stderr.
     """
     from .tagging import load_tagger
-    from .training import evaluate_model
+    from .training import MIN_ARTICLES_A_YEAR, evaluate_model
 
     log = BatchLog(strict=strict, echo=_err)
     model, _ = load_tagger(model_dir, embedder, cache_dir, load_embedder=services.load_embedder,
@@ -396,6 +396,12 @@ def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_p
     if bar is not None:
         bar.close()
     _print_scores(scores, f"evaluation of {model.path} on {scores['n']} labelled articles:")
+    if scores["by_year"]:
+        click.echo(f"by year (those with {MIN_ARTICLES_A_YEAR} articles or more):")
+        for year, s in scores["by_year"].items():
+            click.echo(f"  {year:<8}n={s['n']:<6}macro-F1 {s['macro_f1']:.3f}   ECE {s['calibration_error']:.3f}"
+                       + (f"   (without {', '.join(t for t in s['per_theme'] if t not in s['macro_themes'])}: "
+                          "no example)" if len(s["macro_themes"]) < len(s["per_theme"]) else ""))
     if scores["n_trained"] is None:
         _err("note: this model folder has no labelled-set index, so whether it was trained on these articles "
              "cannot be told; scores on articles it was trained on flatter it")

@@ -140,6 +140,9 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
     return model, evaluation
 
 
+MIN_ARTICLES_A_YEAR = 20  # fewer make a year's macro-F1 noise: evaluate gives no line for it
+
+
 def trained_on(articles: Sequence[LabelledArticle], model: ThemeModel) -> np.ndarray | None:
     """Which articles the model was trained on, by their text, whatever their ids: those
     its folder's labelled-set index holds (``LabelledIndex.contains``). None when the
@@ -159,6 +162,10 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog
     macro-F1 0.99 on its own 2024 labels, 0.886 held out), so those found by
     ``trained_on`` are left out unless ``include_trained``; all of them found is an
     error. ``n_trained`` says how many were found (None: the folder cannot tell).
+
+    A model is good or bad per era, not on average: when the articles span several
+    years, ``by_year`` scores each year with ``MIN_ARTICLES_A_YEAR`` articles or more
+    ("undated" for those without a date).
     """
     if model.embedder is None:
         raise KcnaThemesError("the model was loaded without an embedder")
@@ -176,5 +183,14 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog
         articles = [a for a, s in zip(articles, seen) if not s]
     Y = theme_matrix(articles, model.themes)
     probs = model.classifier.predict_proba([a.capture.embed_text for a in articles])
-    return theme_scores(Y, (probs >= model.classifier.thresholds_).astype(int), model.themes) | {
-        "calibration_error": calibration_error(Y, probs), "n_trained": n_trained, "trained_included": include_trained}
+    decisions = (probs >= model.classifier.thresholds_).astype(int)
+    years = np.array([(a.capture.published or "undated")[:4] for a in articles])
+    by_year = {}
+    for year in sorted(set(years)):
+        rows = years == year
+        if rows.sum() >= MIN_ARTICLES_A_YEAR:
+            by_year[year] = theme_scores(Y[rows], decisions[rows], model.themes) | {
+                "calibration_error": calibration_error(Y[rows], probs[rows])}
+    return theme_scores(Y, decisions, model.themes) | {
+        "calibration_error": calibration_error(Y, probs), "by_year": by_year if len(set(years)) > 1 else {},
+        "n_trained": n_trained, "trained_included": include_trained}
