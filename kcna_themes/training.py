@@ -184,7 +184,7 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog
     Y = theme_matrix(articles, model.themes)
     probs = model.classifier.predict_proba([a.capture.embed_text for a in articles])
     decisions = (probs >= model.classifier.thresholds_).astype(int)
-    years = np.array([(a.capture.published or "undated")[:4] for a in articles])
+    years = np.array([a.capture.published[:4] if a.capture.published else "undated" for a in articles])
     by_year = {}
     for year in sorted(set(years)):
         rows = years == year
