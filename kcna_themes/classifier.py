@@ -514,6 +514,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         A = ActorFeatures().transform(texts)
         return A if self.lead_ is None else np.hstack([A, self.lead_.transform(texts)])
 
+    def _scored_features(self, texts: list[str], embeddings: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The shared features and the actor themes' own (``_for_theme`` joins them), of the
+        texts as the features read them: computed once, not once per theme."""
+        if embeddings is not None and len(embeddings) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+        read = self.reads(texts)
+        return self._features(read, embeddings).astype(np.float64), self._actor_features(read)
+
     def _for_theme(self, F: np.ndarray, A: np.ndarray | None, j: int) -> np.ndarray:
         """Theme j's features: the shared ones, and who acts for the themes that use it."""
         return np.hstack([F, A]) if A is not None and j in self.actor_columns_ else F
@@ -563,11 +572,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         texts = _texts(X)
         if not texts:
             return np.zeros((0, len(self.coefs_)))
-        if embeddings is not None and len(embeddings) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
-        read = self.reads(texts)
-        F = self._features(read, embeddings).astype(np.float64)  # once, not once per theme
-        A = self._actor_features(read)
+        F, A = self._scored_features(texts, embeddings)
         columns = []
         for j, (coef, intercept, platt) in enumerate(zip(self.coefs_, self.intercepts_, self.platt_)):
             if not len(coef):
@@ -610,16 +615,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         ``predict_proba``.
         """
         check_is_fitted(self, "coefs_")
-        read = self.reads(X)
-        F = self._features(read, embeddings).astype(np.float64)
-        A = self._actor_features(read)
+        texts = _texts(X)
+        F, A = self._scored_features(texts, embeddings)
         parts: list[dict[str, np.ndarray]] = []
         for j, (coef, intercept) in enumerate(zip(self.coefs_, self.intercepts_)):
             if not len(coef):
                 parts.append({})
                 continue
             features, weights = self._for_theme(F, A, j), coef.mean(axis=0)
-            theme = {"intercept": np.full(len(read), float(intercept.mean()))}
+            theme = {"intercept": np.full(len(texts), float(intercept.mean()))}
             for name, block in self.feature_blocks(j).items():
                 theme[name] = features[:, block] @ weights[block]
             parts.append(theme)
