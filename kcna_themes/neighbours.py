@@ -50,13 +50,9 @@ class LabelledIndex:
     def nearest(self, queries: np.ndarray, k: int = 3) -> list[list[dict]]:
         """For each query vector (unit length, as ``story_vectors`` gives), the ``k``
         labelled articles of highest cosine, most similar first."""
-        Q = np.asarray(queries, dtype=np.float32)
-        if not len(Q) or not len(self.ids):
-            return [[] for _ in range(len(Q))]
-        if Q.shape[1] != self.vectors.shape[1]:
-            raise ModelError(f"the labelled-set index has vectors of dimension {self.vectors.shape[1]}, "
-                             f"the model's embedder makes {Q.shape[1]}: retrain to rebuild it")
-        similarity = Q @ self.vectors.astype(np.float32).T
+        similarity = self._similarity(queries)
+        if not similarity.size:
+            return [[] for _ in range(len(similarity))]
         k = min(k, len(self.ids))
         top = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
         return [[{"id": self.ids[j], "title": self.titles[j], "date": self.dates[j], "themes": self.themes[j],
@@ -65,13 +61,23 @@ class LabelledIndex:
 
     def contains(self, queries: np.ndarray, chunk: int = 1024) -> np.ndarray:
         """Which query vectors (unit length, as ``story_vectors`` gives) are labelled articles
-        of the index: their nearest one has cosine ``SAME_ARTICLE`` or more."""
+        of the index: their nearest one has cosine ``SAME_ARTICLE`` or more. In chunks of
+        ``chunk`` queries, so a large labelled file never holds all its similarities at once."""
         Q = np.asarray(queries, dtype=np.float32)
         if not len(Q) or not len(self.ids):
             return np.zeros(len(Q), dtype=bool)
-        return np.concatenate([[n[0]["similarity"] >= SAME_ARTICLE for n in self.nearest(Q[start:start + chunk], 1)]
+        return np.concatenate([self._similarity(Q[start:start + chunk]).max(axis=1) >= SAME_ARTICLE
                                for start in range(0, len(Q), chunk)])
 
+    def _similarity(self, queries: np.ndarray) -> np.ndarray:
+        """Cosine of each query vector with each labelled article's: (queries, articles)."""
+        Q = np.asarray(queries, dtype=np.float32)
+        if not len(Q) or not len(self.ids):
+            return np.zeros((len(Q), 0), dtype=np.float32)
+        if Q.shape[1] != self.vectors.shape[1]:
+            raise ModelError(f"the labelled-set index has vectors of dimension {self.vectors.shape[1]}, "
+                             f"the model's embedder makes {Q.shape[1]}: retrain to rebuild it")
+        return Q @ self.vectors.astype(np.float32).T
 
 def write_index(folder, metadata: ModelMetadata, ids: Sequence[str], titles: Sequence[str | None],
                 dates: Sequence[str | None], themes: Sequence[Sequence[str]], embeddings: np.ndarray
