@@ -250,6 +250,11 @@ def tag(services: Services, inputs, model_dir, output, fmt, resume, batch_size, 
     _finish(log, "captures")
 
 
+def _untested(scores: dict) -> list[str]:
+    """The themes ``theme_scores`` left out of macro-F1: no example among the articles."""
+    return [t for t in scores["per_theme"] if t not in scores["macro_themes"]]
+
+
 def _print_scores(scores: dict, title: str) -> None:
     click.echo(title)
     click.echo(f"  {'theme':<14}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}")
@@ -259,7 +264,7 @@ def _print_scores(scores: dict, title: str) -> None:
         else:  # nothing to find: only its false positives say anything
             tagged = f"{s['fp']} tagged, all wrongly" if s["fp"] else "none tagged"
             click.echo(f"  {theme:<14}{'-':>10}{'-':>8}{'-':>7}{0:>9}   ({tagged})")
-    untested = [t for t in scores["per_theme"] if t not in scores["macro_themes"]]
+    untested = _untested(scores)
     click.echo(f"  {'macro-F1':<14}{scores['macro_f1']:>25.3f}   (n={scores['n']}"
                + (f"; without {', '.join(untested)}: no example here)" if untested else ")"))
     if "calibration_error" in scores:  # how far the scores stray from the share of articles they promise
@@ -399,9 +404,9 @@ def evaluate(services: Services, labels, model_dir, embedder, cache_dir, trust_p
     if scores["by_year"]:
         click.echo(f"by year (those with {MIN_ARTICLES_A_YEAR} articles or more):")
         for year, s in scores["by_year"].items():
+            untested = _untested(s)
             click.echo(f"  {year:<8}n={s['n']:<6}macro-F1 {s['macro_f1']:.3f}   ECE {s['calibration_error']:.3f}"
-                       + (f"   (without {', '.join(t for t in s['per_theme'] if t not in s['macro_themes'])}: "
-                          "no example)" if len(s["macro_themes"]) < len(s["per_theme"]) else ""))
+                       + (f"   (without {', '.join(untested)}: no example)" if untested else ""))
     if scores["n_trained"] is None:
         _err("note: this model folder has no labelled-set index, so whether it was trained on these articles "
              "cannot be told; scores on articles it was trained on flatter it")

@@ -143,15 +143,14 @@ def train_model(label_inputs: Sequence[str], model_dir, embedder: Embedder, log:
 MIN_ARTICLES_A_YEAR = 20  # fewer make a year's macro-F1 noise: evaluate gives no line for it
 
 
-def trained_on(articles: Sequence[LabelledArticle], model: ThemeModel) -> np.ndarray | None:
-    """Which articles the model was trained on, by their text, whatever their ids: those
-    its folder's labelled-set index holds (``LabelledIndex.contains``). None when the
-    folder keeps no index to tell by."""
+def trained_on(embeddings: np.ndarray, model: ThemeModel) -> np.ndarray | None:
+    """Which articles (by their vectors, ``model.embed``) the model was trained on, by their
+    text, whatever their ids: those its folder's labelled-set index holds
+    (``LabelledIndex.contains``). None when the folder keeps no index to tell by."""
     index = load_index(model.path, model.metadata) if model.path is not None else None
     if index is None:
         return None
-    vectors = story_vectors(model.embed([a.capture.embed_text for a in articles]), model.metadata.embedder.headline)
-    return index.contains(vectors)
+    return index.contains(story_vectors(embeddings, model.metadata.embedder.headline))
 
 
 def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog, progress=None,
@@ -173,7 +172,8 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog
     if not articles:
         raise KcnaThemesError("no labelled articles to evaluate on")
     embed_articles(articles, model.classifier, progress=progress)
-    seen = trained_on(articles, model)
+    embeddings = model.embed([a.capture.embed_text for a in articles])  # from the cache just filled
+    seen = trained_on(embeddings, model)
     n_trained = None if seen is None else int(seen.sum())
     if seen is not None and n_trained and not include_trained:
         if n_trained == len(articles):
@@ -181,16 +181,18 @@ def evaluate_model(label_inputs: Sequence[str], model: ThemeModel, log: BatchLog
                                   "scores on them would flatter it: evaluate on articles it has not seen (or "
                                   "pass --include-trained to score them anyway)")
         articles = [a for a, s in zip(articles, seen) if not s]
+        embeddings = embeddings[~seen]
     Y = theme_matrix(articles, model.themes)
-    probs = model.classifier.predict_proba([a.capture.embed_text for a in articles])
+    probs = model.score([a.capture.embed_text for a in articles], embeddings)
     decisions = (probs >= model.classifier.thresholds_).astype(int)
     years = np.array([a.capture.published[:4] if a.capture.published else "undated" for a in articles])
     by_year = {}
-    for year in sorted(set(years)):
-        rows = years == year
-        if rows.sum() >= MIN_ARTICLES_A_YEAR:
-            by_year[year] = theme_scores(Y[rows], decisions[rows], model.themes) | {
-                "calibration_error": calibration_error(Y[rows], probs[rows])}
+    if len(set(years)) > 1:
+        for year in sorted(set(years)):
+            rows = years == year
+            if rows.sum() >= MIN_ARTICLES_A_YEAR:
+                by_year[year] = theme_scores(Y[rows], decisions[rows], model.themes) | {
+                    "calibration_error": calibration_error(Y[rows], probs[rows])}
     return theme_scores(Y, decisions, model.themes) | {
-        "calibration_error": calibration_error(Y, probs), "by_year": by_year if len(set(years)) > 1 else {},
+        "calibration_error": calibration_error(Y, probs), "by_year": by_year,
         "n_trained": n_trained, "trained_included": include_trained}
