@@ -17,6 +17,7 @@ downloads anything).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,11 +75,18 @@ class Model:
         ``explanation``: for every theme tagged and every one of ``themes``, its score and
         threshold, its log-odds by kind of evidence, the sentences and terms that carry it;
         then the nearest labelled articles. The scores are ``predict_proba``'s."""
+        captures = _captures(texts, titles)
+        embed_texts = [c.embed_text for c in captures]
+        embeddings = self.model.embed(embed_texts)
+        probs = self.model.score(embed_texts, embeddings)
+        return self._explainer.explain(captures, probs, embeddings, asked=list(themes))
+
+    @cached_property
+    def _explainer(self):
+        """The folder's explainer, built (and its labelled-set index read) on the first call."""
         from .explain import explainer_for
 
-        captures = _captures(texts, titles)
-        probs = self.model.score([c.embed_text for c in captures])
-        return explainer_for(self.model).explain(captures, probs, asked=list(themes))
+        return explainer_for(self.model)
 
     def tag(self, data: pd.DataFrame | Iterable[dict[str, Any]], text: str = "text",
             title: str | None = "title") -> pd.DataFrame:
