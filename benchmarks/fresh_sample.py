@@ -59,7 +59,7 @@ from kcna_themes.labels import read_labelled, theme_matrix
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "labels" / "build"))
 from drawing import taken_before  # noqa: E402
 from merge import HERE as BUILD  # noqa: E402
-from merge import THEMES, corpus_by_id, read_jsonl, read_labels  # noqa: E402
+from merge import THEMES, corpus_by_id, labelled_row, read_jsonl, read_labels  # noqa: E402
 
 SHIPPED = "the same, features without KCNA's dateline"
 ROUND = 9
@@ -71,22 +71,20 @@ def read_strata(merged_ids: set[str]) -> tuple[list[dict], list[dict], int]:
     """The era's read articles outside ``labels/`` as labelled records: those of earlier
     draws (stratum T, besides the merged ones) and round 9's (the sample of U); and |U|."""
     corpus = corpus_by_id(CORPUS_DIR, (ERA_CORPUS,))
-    labels = read_labels()
+    labels, second = read_labels(), read_labels("second")
     earlier = taken_before(ROUND) & corpus.keys()
-    sample = {r["id"]: r["sample"] for r in read_jsonl(BUILD / f"drawn-round{ROUND}.jsonl")}
+    fresh = [r["id"] for r in read_jsonl(BUILD / f"drawn-round{ROUND}.jsonl")]
     samples = {r["id"]: r["sample"] for path in sorted(BUILD.glob("drawn*.jsonl")) for r in read_jsonl(path)}
-    unread = sorted((earlier | sample.keys()) - labels.keys())
+    unread = sorted((earlier | set(fresh)) - labels.keys())
     if unread:
         raise SystemExit(f"{len(unread)} drawn articles of 2015-2017 have no reading, e.g. {unread[0]}")
-    if earlier & sample.keys():
+    if earlier & set(fresh):
         raise SystemExit(f"round {ROUND} took articles an earlier draw took")
 
     def record(i: str) -> dict:
-        r = corpus[i]
-        return {k: r[k] for k in ("id", "date", "source", "title", "text")} | {
-            "themes": [t for t in THEMES if t in labels[i]], "sample": samples[i]}
+        return labelled_row(corpus[i], labels[i], samples[i], i in second)
 
-    return ([record(i) for i in sorted(earlier - merged_ids)], [record(i) for i in sample],
+    return ([record(i) for i in sorted(earlier - merged_ids)], [record(i) for i in fresh],
             len(corpus) - len(earlier))
 
 

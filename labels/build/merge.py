@@ -61,6 +61,14 @@ def corpus_by_id(corpus_dir: Path, names: tuple[str, ...] = ()) -> dict[str, dic
     return {r["id"]: r for path in paths for r in read_jsonl(path)}
 
 
+def labelled_row(article: dict, themes: list[str], sample: str, second_reading: bool) -> dict:
+    """A line of a labelled file: the corpus article with its read themes (codebook order),
+    how it was drawn, and whether it was read twice."""
+    return {"id": article["id"], "date": article["date"], "source": article["source"], "title": article["title"],
+            "text": article["text"], "themes": [t for t in THEMES if t in themes], "sample": sample,
+            "second_reading": second_reading}
+
+
 def read_labels(which: str = "first") -> dict[str, list[str]]:
     """id -> themes from the readings (first by default), with adjudications applied for 'first'."""
     labels: dict[str, list[str]] = {}
@@ -90,10 +98,7 @@ def main(corpus_dir: str, extra_draws: tuple[str, ...] = ()) -> None:
                 raise SystemExit(f"drawn article {d['id']} has no reading")
             themes = labels[d["id"]]
             assert all(t in THEMES for t in themes), (d["id"], themes)
-            r = records[d["id"]]
-            out.append({"id": r["id"], "date": r["date"], "source": r["source"], "title": r["title"],
-                        "text": r["text"], "themes": [t for t in THEMES if t in themes],
-                        "sample": d["sample"], "second_reading": d["id"] in second})
+            out.append(labelled_row(records[d["id"]], themes, d["sample"], d["id"] in second))
         with open(LABELS / name, "w", encoding="utf-8") as fh:
             for row in out:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
