@@ -1,0 +1,99 @@
+"""Self-training: would the unlabelled articles of the training eras teach the model more?
+
+Every split of ``eras.py`` is fitted with the shipped recipe on its labelled articles
+(the baseline). That model then scores every unlabelled corpus article of the same
+training eras (never of the test era: a user's next era is not in hand), and the
+articles it is sure of (every theme's score at most ``band`` or at least 1 - ``band``)
+join the training set with the themes it gave them, each weighing ``weight`` beside a
+read article's 1. Thresholds are still chosen on the read articles only. Both fits are
+scored on the test era's random sample with the same four random states, and the
+difference is paired as ``eras_paired.py`` pairs it (A = self-trained, B = baseline).
+
+    python benchmarks/self_training.py labels/*.jsonl | tee benchmarks/self_training.txt
+
+Reads ``../shared/corpus`` for the unlabelled articles; about 17 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from eras import (
+    RECIPES,
+    SHIPPED_VARIANT,
+    SPLITS,
+    classifier,
+    corpus_captures,
+    embed,
+    fit_recipe,
+    held_out_scores,
+    in_era,
+    read_eras,
+)
+from eras_paired import paired_difference
+from joblib import Parallel, delayed
+
+SHIPPED_RECIPE = "the same, features without KCNA's dateline"
+SETTINGS = [(0.1, 1.0), (0.1, 0.3)]  # (band, weight)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("labels", nargs="+")
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+
+    articles, themes, Y, years, random_rows = read_eras(args.labels)
+    embedder, texts = embed(articles, SHIPPED_VARIANT)
+    labelled_ids = {a.capture.id for a in articles}
+    unlabelled = [c for _, _, c in corpus_captures() if c.id not in labelled_ids]
+    pool_texts = np.array([c.embed_text for c in unlabelled], dtype=object)
+    pool_years = np.array([(c.published or "")[:4] for c in unlabelled])
+    embedder.embed(list(pool_texts))
+    print(f"{len(articles)} labelled articles, {len(unlabelled)} unlabelled in ../shared/corpus", flush=True)
+    params = RECIPES[SHIPPED_RECIPE][1]
+
+    def run(train_eras, test_era, seed):
+        train = np.isin(years, train_eras)
+        test = in_era(years, test_era) & random_rows
+        base = fit_recipe(SHIPPED_RECIPE, embedder, texts, Y, themes, years, random_rows, train, test_era, seed)
+        decided = {"baseline": base.predict_proba(list(texts[test])) >= base.thresholds_}
+        pool = np.isin(pool_years, train_eras)
+        scores = base.predict_proba(list(pool_texts[pool]))
+        sure = {}
+        for band, weight in SETTINGS:
+            confident = np.all((scores >= 1 - band) | (scores <= band), axis=1)
+            pseudo = (scores >= base.thresholds_).astype(int)[confident]
+            n = int(train.sum())
+            model = classifier(params, embedder=embedder, themes=themes, random_state=seed).fit(
+                list(texts[train]) + list(pool_texts[pool][confident]), np.vstack([Y[train], pseudo]),
+                threshold_rows=np.r_[np.ones(n, bool), np.zeros(len(pseudo), bool)],
+                sample_weight=np.r_[np.ones(n), np.full(len(pseudo), weight)])
+            decided[band, weight] = model.predict_proba(list(texts[test])) >= model.thresholds_
+            sure[band, weight] = (int(pool.sum()), len(pseudo), pseudo.sum(axis=0).tolist())
+        return decided, sure
+
+    for split, train_eras, test_era in SPLITS:
+        test = in_era(years, test_era) & random_rows
+        fits = Parallel(n_jobs=args.jobs)(delayed(run)(train_eras, test_era, s) for s in range(args.seeds))
+
+        def mean_f1(key, theme=None):
+            scored = [held_out_scores(Y[test], d[key].astype(float), 0.5, themes) for d, _ in fits]
+            return np.mean([s["per_theme"][theme]["f1"] if theme else s["macro_f1"] for s in scored])
+
+        for setting in SETTINGS:
+            point, low, high, _ = paired_difference(Y[test], [d[setting] for d, _ in fits],
+                                                    [d["baseline"] for d, _ in fits], np.random.default_rng(0))
+            pool, taken, positives = fits[0][1][setting]
+            print(f"{split:15} -> {test_era:9} band {setting[0]} weight {setting[1]}: {taken} of {pool} "
+                  f"unlabelled taken (themes {dict(zip(themes, positives))}, random state 0)", flush=True)
+            print(f"    macro-F1 {mean_f1('baseline'):.3f} -> {mean_f1(setting):.3f}, paired {point:+.3f} "
+                  f"[{low:+.3f}, {high:+.3f}] | "
+                  + " ".join(f"{t} {mean_f1('baseline', t):.2f}->{mean_f1(setting, t):.2f}" for t in themes),
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
