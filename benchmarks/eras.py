@@ -183,6 +183,7 @@ HEADLINE_TERMS = {**RULING_6, "headline_terms": 3000}
 LEAD_TERMS = {**HEADLINE_TERMS, "lead_terms": 3000}
 NO_DATELINE = {**LEAD_TERMS, "read_dateline": False}  # the shipped recipe's
 SHIPPED_VARIANT = "headline+trunc64"  # the shipped recipe's embedding (``kcna-themes train``'s defaults)
+SHIPPED_RECIPE = "the same, features without KCNA's dateline"  # the shipped model's recipe, in RECIPES below
 RECIPES = {
     # name: (embedding variant, classifier parameters, thresholds on random samples, train on 2011 only);
     # the parameters' "estimator", when given, is a ThemeClassifier subclass to fit instead, their

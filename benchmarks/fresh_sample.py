@@ -42,6 +42,7 @@ import numpy as np
 from eras import (
     MIN_SUPPORT,
     RECIPES,
+    SHIPPED_RECIPE,
     embed,
     fit_recipe,
     in_era,
@@ -61,7 +62,6 @@ from drawing import taken_before  # noqa: E402
 from merge import HERE as BUILD  # noqa: E402
 from merge import THEMES, corpus_by_id, labelled_row, read_jsonl, read_labels  # noqa: E402
 
-SHIPPED = "the same, features without KCNA's dateline"
 ROUND = 9
 ERA_CORPUS = "kcna-2015-2017.jsonl"
 CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -132,14 +132,14 @@ def main() -> None:
           f"(each counts {n_rest / len(fresh):.2f})")
     print("macro-F1 over " + ", ".join(themes[j] for j in counted) + " (10 examples or more in the random sample)")
 
-    variant = RECIPES[SHIPPED][0]
+    variant = RECIPES[SHIPPED_RECIPE][0]
     emb, texts = embed(articles, variant)
     print(f"{variant}: {emb.id}, int8 kernels: {innermost(emb).kernels or 'none (fp32)'}")
     _, test_texts = embed(test, variant)
-    train = training_rows(articles, years, ["2011", "2024"], SHIPPED)
+    train = training_rows(articles, years, ["2011", "2024"], SHIPPED_RECIPE)
 
     def run(seed: int):
-        clf = fit_recipe(SHIPPED, emb, texts, Y, themes, years, random_rows, train, "2015-2017", seed)
+        clf = fit_recipe(SHIPPED_RECIPE, emb, texts, Y, themes, years, random_rows, train, "2015-2017", seed)
         return clf.predict_proba(list(test_texts)) >= clf.thresholds_
 
     predicted = list(Parallel(n_jobs=args.jobs)(delayed(run)(seed) for seed in range(args.seeds)))

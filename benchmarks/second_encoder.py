@@ -18,20 +18,17 @@ second encoder (it prints its speed).
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from eras import RECIPES, SHIPPED_VARIANT, SPLITS, classifier, embed, fit_recipe, held_out_scores, in_era, read_eras
-from eras_paired import paired_difference
-from joblib import Parallel, delayed
+from against_shipped import comparison, every_split, shipped_setup
+from eras import RECIPES, SHIPPED_RECIPE, classifier, fit_recipe, in_era
 
 from kcna_themes.captures import without_dateline
 
-SHIPPED_RECIPE = "the same, features without KCNA's dateline"
 NODE_DIR = Path(__file__).resolve().parent / "use_lite"
 CHARACTERS = 2000
 SCALES = [1.0, 0.5]
@@ -64,14 +61,7 @@ class BesideMiniLM:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("labels", nargs="+")
-    ap.add_argument("--seeds", type=int, default=4)
-    ap.add_argument("--jobs", type=int, default=2)
-    args = ap.parse_args()
-
-    articles, themes, Y, years, random_rows = read_eras(args.labels)
-    minilm, texts = embed(articles, SHIPPED_VARIANT)
+    args, (articles, themes, Y, years, random_rows), minilm, texts = shipped_setup(__doc__.split("\n")[0])
     read = [without_dateline(t) for t in texts]  # as the shipped recipe's features read them
     second = second_vectors([a.capture.id for a in articles], [t[:CHARACTERS] for t in read])
     row_of = {t: i for i, t in enumerate(read)}
@@ -87,20 +77,10 @@ def main() -> None:
             decided[scale] = model.predict_proba(list(texts[test])) >= model.thresholds_
         return decided
 
-    for split, train_eras, test_era in SPLITS:
-        test = in_era(years, test_era) & random_rows
-        fits = Parallel(n_jobs=args.jobs)(delayed(run)(train_eras, test_era, s) for s in range(args.seeds))
-
-        def mean_f1(key, theme=None):
-            scored = [held_out_scores(Y[test], d[key].astype(float), 0.5, themes) for d in fits]
-            return np.mean([s["per_theme"][theme]["f1"] if theme else s["macro_f1"] for s in scored])
-
+    for split, test_era, test, fits in every_split(run, years, random_rows, args.seeds, args.jobs):
         for scale in SCALES:
-            point, low, high, _ = paired_difference(Y[test], [d[scale] for d in fits], [d["shipped"] for d in fits],
-                                                    np.random.default_rng(0))
-            print(f"{split:15} -> {test_era:9} second encoder x{scale}: macro-F1 {mean_f1('shipped'):.3f} -> "
-                  f"{mean_f1(scale):.3f}, paired {point:+.3f} [{low:+.3f}, {high:+.3f}] | "
-                  + " ".join(f"{t} {mean_f1('shipped', t):.2f}->{mean_f1(scale, t):.2f}" for t in themes), flush=True)
+            print(f"{split:15} -> {test_era:9} second encoder x{scale}: "
+                  + comparison(Y[test], [d[scale] for d in fits], [d["shipped"] for d in fits], themes), flush=True)
 
 
 if __name__ == "__main__":

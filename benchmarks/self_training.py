@@ -16,37 +16,15 @@ Reads ``../shared/corpus`` for the unlabelled articles; about 17 minutes on 2 co
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from eras import (
-    RECIPES,
-    SHIPPED_VARIANT,
-    SPLITS,
-    classifier,
-    corpus_captures,
-    embed,
-    fit_recipe,
-    held_out_scores,
-    in_era,
-    read_eras,
-)
-from eras_paired import paired_difference
-from joblib import Parallel, delayed
+from against_shipped import comparison, every_split, shipped_setup
+from eras import RECIPES, SHIPPED_RECIPE, classifier, corpus_captures, fit_recipe, in_era
 
-SHIPPED_RECIPE = "the same, features without KCNA's dateline"
 SETTINGS = [(0.1, 1.0), (0.1, 0.3)]  # (band, weight)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("labels", nargs="+")
-    ap.add_argument("--seeds", type=int, default=4)
-    ap.add_argument("--jobs", type=int, default=2)
-    args = ap.parse_args()
-
-    articles, themes, Y, years, random_rows = read_eras(args.labels)
-    embedder, texts = embed(articles, SHIPPED_VARIANT)
+    args, (articles, themes, Y, years, random_rows), embedder, texts = shipped_setup(__doc__.split("\n")[0])
     labelled_ids = {a.capture.id for a in articles}
     unlabelled = [c for _, _, c in corpus_captures() if c.id not in labelled_ids]
     pool_texts = np.array([c.embed_text for c in unlabelled], dtype=object)
@@ -75,23 +53,12 @@ def main() -> None:
             sure[band, weight] = (int(pool.sum()), len(pseudo), pseudo.sum(axis=0).tolist())
         return decided, sure
 
-    for split, train_eras, test_era in SPLITS:
-        test = in_era(years, test_era) & random_rows
-        fits = Parallel(n_jobs=args.jobs)(delayed(run)(train_eras, test_era, s) for s in range(args.seeds))
-
-        def mean_f1(key, theme=None):
-            scored = [held_out_scores(Y[test], d[key].astype(float), 0.5, themes) for d, _ in fits]
-            return np.mean([s["per_theme"][theme]["f1"] if theme else s["macro_f1"] for s in scored])
-
+    for split, test_era, test, fits in every_split(run, years, random_rows, args.seeds, args.jobs):
         for setting in SETTINGS:
-            point, low, high, _ = paired_difference(Y[test], [d[setting] for d, _ in fits],
-                                                    [d["baseline"] for d, _ in fits], np.random.default_rng(0))
             pool, taken, positives = fits[0][1][setting]
             print(f"{split:15} -> {test_era:9} band {setting[0]} weight {setting[1]}: {taken} of {pool} "
                   f"unlabelled taken (themes {dict(zip(themes, positives))}, random state 0)", flush=True)
-            print(f"    macro-F1 {mean_f1('baseline'):.3f} -> {mean_f1(setting):.3f}, paired {point:+.3f} "
-                  f"[{low:+.3f}, {high:+.3f}] | "
-                  + " ".join(f"{t} {mean_f1('baseline', t):.2f}->{mean_f1(setting, t):.2f}" for t in themes),
+            print("    " + comparison(Y[test], [d[setting] for d, _ in fits], [d["baseline"] for d, _ in fits], themes),
                   flush=True)
 
 
