@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from eras import SHIPPED_VARIANT, SPLITS, embed, held_out_scores, in_era, read_eras
+from eras import SHIPPED_RECIPE, SHIPPED_VARIANT, SPLITS, embed, held_out_scores, in_era, read_eras, training_rows
 from eras_paired import paired_difference
 from joblib import Parallel, delayed
 
@@ -31,13 +31,17 @@ def shipped_setup(description: str):
     return args, eras, embedder, texts
 
 
-def every_split(run: Callable, years: np.ndarray, random_rows: np.ndarray, seeds: int,
-                jobs: int) -> Iterator[tuple[str, str, np.ndarray, list]]:
-    """Per split: its name, test era, test rows (the era's random sample) and what
-    ``run(train_eras, test_era, seed)`` returned for each random state."""
+def every_split(run: Callable, eras: tuple, seeds: int, jobs: int) -> Iterator[tuple[str, str, np.ndarray, list]]:
+    """Per split of ``eras.SPLITS``: its name, test era, test rows (the era's random sample)
+    and what ``run(train_eras, test_era, train, test, seed)`` returned for each random
+    state, given the split's training rows (as ``eras.training_rows`` gives them for the
+    shipped recipe) and test rows. ``eras`` is what ``shipped_setup`` read."""
+    articles, _, _, years, random_rows = eras
     for split, train_eras, test_era in SPLITS:
-        fits = Parallel(n_jobs=jobs)(delayed(run)(train_eras, test_era, seed) for seed in range(seeds))
-        yield split, test_era, in_era(years, test_era) & random_rows, fits
+        train = training_rows(articles, years, train_eras, SHIPPED_RECIPE)
+        test = in_era(years, test_era) & random_rows
+        fits = Parallel(n_jobs=jobs)(delayed(run)(train_eras, test_era, train, test, seed) for seed in range(seeds))
+        yield split, test_era, test, fits
 
 
 def comparison(Y_test: np.ndarray, variant: list[np.ndarray], shipped: list[np.ndarray], themes) -> str:

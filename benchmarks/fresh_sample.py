@@ -175,5 +175,6 @@ def main() -> None:
           f"ECE {calibration_error(Y_test[fresh_rows].astype(int), probs):.3f} | "
           + "  ".join(f"{t} {f1[j]:.2f}" for j, t in enumerate(themes)))
 
+
 if __name__ == "__main__":
     main()

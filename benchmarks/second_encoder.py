@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from against_shipped import comparison, every_split, shipped_setup
-from eras import RECIPES, SHIPPED_RECIPE, classifier, fit_recipe, in_era
+from eras import RECIPES, SHIPPED_RECIPE, classifier, fit_recipe
 
 from kcna_themes.captures import without_dateline
 
@@ -61,14 +61,14 @@ class BesideMiniLM:
 
 
 def main() -> None:
-    args, (articles, themes, Y, years, random_rows), minilm, texts = shipped_setup(__doc__.split("\n")[0])
+    args, eras, minilm, texts = shipped_setup(__doc__.split("\n")[0])
+    articles, themes, Y, years, random_rows = eras
     read = [without_dateline(t) for t in texts]  # as the shipped recipe's features read them
     second = second_vectors([a.capture.id for a in articles], [t[:CHARACTERS] for t in read])
     row_of = {t: i for i, t in enumerate(read)}
     params = RECIPES[SHIPPED_RECIPE][1]
 
-    def run(train_eras, test_era, seed):
-        train, test = np.isin(years, train_eras), in_era(years, test_era) & random_rows
+    def run(train_eras, test_era, train, test, seed):
         shipped = fit_recipe(SHIPPED_RECIPE, minilm, texts, Y, themes, years, random_rows, train, test_era, seed)
         decided = {"shipped": shipped.predict_proba(list(texts[test])) >= shipped.thresholds_}
         for scale in SCALES:
@@ -77,7 +77,7 @@ def main() -> None:
             decided[scale] = model.predict_proba(list(texts[test])) >= model.thresholds_
         return decided
 
-    for split, test_era, test, fits in every_split(run, years, random_rows, args.seeds, args.jobs):
+    for split, test_era, test, fits in every_split(run, eras, args.seeds, args.jobs):
         for scale in SCALES:
             print(f"{split:15} -> {test_era:9} second encoder x{scale}: "
                   + comparison(Y[test], [d[scale] for d in fits], [d["shipped"] for d in fits], themes), flush=True)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 from against_shipped import comparison, every_split, shipped_setup
-from eras import RECIPES, SHIPPED_RECIPE, classifier, corpus_captures, fit_recipe, in_era
+from eras import RECIPES, SHIPPED_RECIPE, classifier, corpus_captures, fit_recipe
 
 SETTINGS = [(0.1, 1.0), (0.1, 0.3)]  # (band, weight)
 
 
 def main() -> None:
-    args, (articles, themes, Y, years, random_rows), embedder, texts = shipped_setup(__doc__.split("\n")[0])
+    args, eras, embedder, texts = shipped_setup(__doc__.split("\n")[0])
+    articles, themes, Y, years, random_rows = eras
     labelled_ids = {a.capture.id for a in articles}
     unlabelled = [c for _, _, c in corpus_captures() if c.id not in labelled_ids]
     pool_texts = np.array([c.embed_text for c in unlabelled], dtype=object)
@@ -33,18 +34,15 @@ def main() -> None:
     print(f"{len(articles)} labelled articles, {len(unlabelled)} unlabelled in ../shared/corpus", flush=True)
     params = RECIPES[SHIPPED_RECIPE][1]
 
-    def run(train_eras, test_era, seed):
-        train = np.isin(years, train_eras)
-        test = in_era(years, test_era) & random_rows
+    def run(train_eras, test_era, train, test, seed):
         base = fit_recipe(SHIPPED_RECIPE, embedder, texts, Y, themes, years, random_rows, train, test_era, seed)
         decided = {"baseline": base.predict_proba(list(texts[test])) >= base.thresholds_}
         pool = np.isin(pool_years, train_eras)
         scores = base.predict_proba(list(pool_texts[pool]))
-        sure = {}
+        n, sure = int(train.sum()), {}
         for band, weight in SETTINGS:
             confident = np.all((scores >= 1 - band) | (scores <= band), axis=1)
             pseudo = (scores >= base.thresholds_).astype(int)[confident]
-            n = int(train.sum())
             model = classifier(params, embedder=embedder, themes=themes, random_state=seed).fit(
                 list(texts[train]) + list(pool_texts[pool][confident]), np.vstack([Y[train], pseudo]),
                 threshold_rows=np.r_[np.ones(n, bool), np.zeros(len(pseudo), bool)],
@@ -53,7 +51,7 @@ def main() -> None:
             sure[band, weight] = (int(pool.sum()), len(pseudo), pseudo.sum(axis=0).tolist())
         return decided, sure
 
-    for split, test_era, test, fits in every_split(run, years, random_rows, args.seeds, args.jobs):
+    for split, test_era, test, fits in every_split(run, eras, args.seeds, args.jobs):
         for setting in SETTINGS:
             pool, taken, positives = fits[0][1][setting]
             print(f"{split:15} -> {test_era:9} band {setting[0]} weight {setting[1]}: {taken} of {pool} "

@@ -79,6 +79,7 @@ class LabelledIndex:
                              f"the model's embedder makes {Q.shape[1]}: retrain to rebuild it")
         return Q @ self.vectors.astype(np.float32).T
 
+
 def write_index(folder, metadata: ModelMetadata, ids: Sequence[str], titles: Sequence[str | None],
                 dates: Sequence[str | None], themes: Sequence[Sequence[str]], embeddings: np.ndarray
                 ) -> ModelMetadata:
