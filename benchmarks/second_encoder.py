@@ -19,6 +19,7 @@ second encoder (it prints its speed).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -36,6 +37,8 @@ SCALES = [1.0, 0.5]
 
 def second_vectors(ids: list[str], texts: list[str]) -> np.ndarray:
     """The second encoder's vector of each text, in order (one Node run over all of them)."""
+    if shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir():
+        raise SystemExit(f"the second encoder needs Node and its packages: (cd {NODE_DIR} && npm ci)")
     with tempfile.TemporaryDirectory() as tmp:
         given, taken = Path(tmp) / "texts.jsonl", Path(tmp) / "vectors.jsonl"
         given.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(ids, texts)))
